@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Absolute path of the project root (the folder holding package.json). */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function readDefaults<T>(name: string): T {
+  return JSON.parse(readFileSync(join(PROJECT_ROOT, 'config', name), 'utf8')) as T;
+}
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const list = z.string().transform((v) =>
+  v
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(3000),
+  ISSUER: z.url().optional(),
+  TRUST_PROXY: bool.default(false),
+  MONGODB_URI: z.string().startsWith('mongodb').optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  CACHE_DIR: z.string().min(1).default('.cache'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  COOKIE_KEYS: list.optional(),
+  TOTP_ENCRYPTION_KEYS: z.string().min(1).optional(),
+  TOTP_ISSUER: z.string().min(1).max(64).default('Twofold'),
+  TOTP_WINDOW: int(0, 10).default(1),
+  TOTP_ENROLLMENT_MINUTES: int(1, 24 * 60).default(15),
+  REMEMBER_BROWSER_DAYS: int(1, 365).default(90),
+  OTP_FREE_FAILURES: int(1, 50).default(5),
+  OTP_BASE_DELAY_SECONDS: int(1, 3600).default(30),
+  OTP_MAX_DELAY_SECONDS: int(1, 86400).default(900),
+  OTP_HARD_STOP_FAILURES: int(2, 99).default(20),
+  REAUTH_MAX_AGE_SECONDS: int(30, 86400).default(300),
+  ARGON2_MEMORY_KIB: int(19456, 4 * 1024 * 1024).default(19456),
+  ARGON2_TIME_COST: int(2, 20).default(2),
+  ARGON2_PARALLELISM: int(1, 16).default(1),
+  SESSION_TTL_HOURS: int(1, 24 * 90).default(24 * 14),
+  DB_CONNECT_TIMEOUT_MS: int(500, 120000).default(5000),
+});
+
+interface ClientSeed {
+  client_id: string;
+  client_name: string;
+  env_prefix: string;
+  default_secret: string;
+  default_redirect_uris: string[];
+  default_post_logout_redirect_uris: string[];
+  first_party: boolean;
+  require_mfa: boolean;
+}
+
+/** A relying party seeded into the database on every start (Produce and Manage). */
+export interface SeedClient {
+  clientId: string;
+  clientName: string;
+  clientSecret: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  firstParty: boolean;
+  requireMfa: boolean;
+}
+
+/** A role created on start when missing. */
+export interface SeedRole {
+  name: string;
+  admin: boolean;
+  enforce2fa: boolean;
+}
+
+/** Everything the process needs to know from its environment, validated once and frozen. */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  issuer: string;
+  trustProxy: boolean;
+  secureCookies: boolean;
+  mongodbUri: string | undefined;
+  dataDir: string;
+  cacheDir: string;
+  logLevel: string;
+  cookieKeys: string[];
+  totpEncryptionKeys: string;
+  totp: { issuer: string; window: number; enrollmentMinutes: number };
+  rememberBrowserDays: number;
+  otpThrottle: {
+    freeFailures: number;
+    baseDelaySeconds: number;
+    maxDelaySeconds: number;
+    hardStopFailures: number;
+  };
+  reauthMaxAgeSeconds: number;
+  argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  sessionTtlSeconds: number;
+  dbConnectTimeoutMs: number;
+  clients: SeedClient[];
+  roles: SeedRole[];
+}
+
+/** Thrown when the environment is invalid; main prints it and exits non-zero. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+interface DevSecrets {
+  cookieKeys: string[];
+  totpEncryptionKeys: string;
+}
+
+/**
+ * Development and test runs need cookie and encryption keys without a hand step; they are
+ * generated once and kept in the data folder so sessions and TOTP secrets survive restarts.
+ * Production refuses to start without explicit keys.
+ */
+function devSecrets(dataDir: string): DevSecrets {
+  const file = join(dataDir, 'dev-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+  const secrets: DevSecrets = {
+    cookieKeys: [randomBytes(32).toString('base64url')],
+    totpEncryptionKeys: `dev1:${randomBytes(32).toString('base64')}`,
+  };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
+
+function seedClients(env: Record<string, string | undefined>): SeedClient[] {
+  const seeds = readDefaults<{ clients: ClientSeed[] }>('clients.json').clients;
+  return seeds.map((seed) => {
+    const pick = (suffix: string) => env[`${seed.env_prefix}_${suffix}`];
+    const split = (value: string | undefined, fallback: string[]) =>
+      value ? value.split(/[\s,]+/).filter(Boolean) : fallback;
+    return {
+      clientId: seed.client_id,
+      clientName: seed.client_name,
+      clientSecret: pick('CLIENT_SECRET') ?? seed.default_secret,
+      redirectUris: split(pick('REDIRECT_URIS'), seed.default_redirect_uris),
+      postLogoutRedirectUris: split(
+        pick('POST_LOGOUT_REDIRECT_URIS'),
+        seed.default_post_logout_redirect_uris,
+      ),
+      firstParty: seed.first_party,
+      requireMfa: pick('REQUIRE_MFA') === 'true' || seed.require_mfa,
+    };
+  });
+}
+
+/**
+ * Reads and validates the environment once. Fails fast with every problem listed, so a
+ * misconfigured deployment never starts half-working.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(PROJECT_ROOT, e.DATA_DIR);
+  if (e.NODE_ENV === 'production' && (!e.COOKIE_KEYS || !e.TOTP_ENCRYPTION_KEYS)) {
+    throw new ConfigError(
+      'Invalid configuration: COOKIE_KEYS and TOTP_ENCRYPTION_KEYS are required when NODE_ENV=production',
+    );
+  }
+  const fallback = e.COOKIE_KEYS && e.TOTP_ENCRYPTION_KEYS ? undefined : devSecrets(dataDir);
+  const cookieKeys = e.COOKIE_KEYS ?? fallback?.cookieKeys ?? [];
+  if (cookieKeys.some((k) => k.length < 16)) {
+    throw new ConfigError('Invalid configuration: each COOKIE_KEYS entry needs 16+ characters');
+  }
+  const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+  const config: Config = {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    issuer,
+    trustProxy: e.TRUST_PROXY,
+    secureCookies: issuer.startsWith('https://'),
+    mongodbUri: e.MONGODB_URI,
+    dataDir,
+    cacheDir: resolve(PROJECT_ROOT, e.CACHE_DIR),
+    logLevel: e.LOG_LEVEL,
+    cookieKeys,
+    totpEncryptionKeys: e.TOTP_ENCRYPTION_KEYS ?? fallback?.totpEncryptionKeys ?? '',
+    totp: {
+      issuer: e.TOTP_ISSUER,
+      window: e.TOTP_WINDOW,
+      enrollmentMinutes: e.TOTP_ENROLLMENT_MINUTES,
+    },
+    rememberBrowserDays: e.REMEMBER_BROWSER_DAYS,
+    otpThrottle: {
+      freeFailures: e.OTP_FREE_FAILURES,
+      baseDelaySeconds: e.OTP_BASE_DELAY_SECONDS,
+      maxDelaySeconds: e.OTP_MAX_DELAY_SECONDS,
+      hardStopFailures: e.OTP_HARD_STOP_FAILURES,
+    },
+    reauthMaxAgeSeconds: e.REAUTH_MAX_AGE_SECONDS,
+    argon2: {
+      memoryCost: e.ARGON2_MEMORY_KIB,
+      timeCost: e.ARGON2_TIME_COST,
+      parallelism: e.ARGON2_PARALLELISM,
+    },
+    sessionTtlSeconds: e.SESSION_TTL_HOURS * 3600,
+    dbConnectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+    clients: seedClients(env),
+    roles: readDefaults<{ roles: SeedRole[] }>('roles.json').roles,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

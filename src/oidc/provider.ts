@@ -1,0 +1,156 @@
+import Provider, {
+  errors,
+  type Configuration,
+  type KoaContextWithOIDC,
+  type JWK,
+} from 'oidc-provider';
+import { ACR_VALUES } from '../domain/auth-context.ts';
+import type { Config } from '../config.ts';
+import { isDatabaseUnavailable } from '../store/connection.ts';
+import type { Store } from '../store/index.ts';
+import { createFindAccount } from './account.ts';
+import { createInteractionPolicy } from './policy.ts';
+import { grantRequested } from './grants.ts';
+
+/** Renders a named view to HTML (injected so this layer does not depend on the web layer). */
+export type RenderView = (view: string, locals: Record<string, unknown>) => string;
+
+/** Audience and scope of the admin JSON API (RFC 8707 resource indicator). */
+export function adminApiResource(issuer: string): string {
+  return `${issuer}/admin/api`;
+}
+export const ADMIN_SCOPE = 'admin';
+
+/**
+ * Builds the node-oidc-provider instance: authorization code flow with PKCE (S256) for every
+ * client, refresh tokens, userinfo, revocation, introspection and RP-initiated logout, with all
+ * state in MongoDB and our own interaction pages (devInteractions off).
+ */
+export function createProvider(
+  config: Config,
+  store: Store,
+  keys: JWK[],
+  render: RenderView,
+): Provider {
+  const adminResource = adminApiResource(config.issuer);
+  const configuration: Configuration = {
+    adapter: store.oidcAdapter,
+    findAccount: createFindAccount(store),
+    jwks: { keys },
+    cookies: {
+      keys: [...config.cookieKeys],
+      long: { signed: true, secure: config.secureCookies, sameSite: 'lax' },
+      short: { signed: true, secure: config.secureCookies, sameSite: 'lax' },
+    },
+    acrValues: [...ACR_VALUES],
+    claims: {
+      // amr and acr belong to the openid scope so every ID token carries them (RFC 8176).
+      openid: ['sub', 'amr', 'acr', 'auth_time'],
+      sid: null,
+      email: ['email', 'email_verified'],
+      profile: ['name', 'preferred_username'],
+      roles: ['roles', 'groups'],
+    },
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'roles', ADMIN_SCOPE],
+    conformIdTokenClaims: false,
+    pkce: { required: () => true },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'ES256',
+      require_auth_time: true,
+    },
+    extraClientMetadata: {
+      properties: ['first_party', 'require_mfa'],
+      validator(_ctx, key, value) {
+        if (value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
+        }
+      },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      userinfo: { enabled: true },
+      claimsParameter: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource(ctx, form) {
+          ctx.body = render('logout', { form, clientName: ctx.oidc.client?.clientName });
+        },
+        postLogoutSuccessSource(ctx) {
+          ctx.body = render('logged-out', { clientName: ctx.oidc.client?.clientName });
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => undefined,
+        useGrantedResource: () => true,
+        getResourceServerInfo(_ctx, resource, client) {
+          const allowed = client.scope?.split(' ').includes(ADMIN_SCOPE) ?? false;
+          if (resource !== adminResource || !allowed) {
+            throw new errors.InvalidTarget('unknown or not permitted resource');
+          }
+          return {
+            scope: ADMIN_SCOPE,
+            audience: adminResource,
+            accessTokenTTL: 600,
+            accessTokenFormat: 'opaque',
+          };
+        },
+      },
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: createInteractionPolicy(store),
+    },
+    loadExistingGrant: (ctx) => loadGrant(ctx),
+    ttl: {
+      Session: config.sessionTtlSeconds,
+      Grant: config.sessionTtlSeconds,
+      Interaction: 30 * 60,
+      AuthorizationCode: 60,
+      AccessToken: 60 * 60,
+      IdToken: 60 * 60,
+      RefreshToken: 14 * 24 * 60 * 60,
+    },
+    rotateRefreshToken: true,
+    renderError(ctx, out, error) {
+      const unavailable = isDatabaseUnavailable(error);
+      if (unavailable) ctx.status = 503;
+      ctx.type = 'html';
+      ctx.body = render('error', {
+        status: ctx.status,
+        title: unavailable ? 'Temporarily unavailable' : 'Something went wrong',
+        message: unavailable
+          ? 'The service cannot reach its database. Please try again in a moment.'
+          : (out.error_description ?? out.error),
+      });
+    },
+  };
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+  return provider;
+}
+
+/**
+ * First-party clients (Produce, Manage, the account console) are trusted: the grant covering what
+ * they ask for is created without a consent screen. Third-party clients keep their saved grant
+ * and otherwise go through the consent prompt.
+ */
+async function loadGrant(ctx: KoaContextWithOIDC) {
+  const { oidc } = ctx;
+  const grantId =
+    (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ??
+    (oidc.client ? oidc.session?.grantIdFor(oidc.client.clientId) : undefined);
+  const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+  if (!oidc.client?.['first_party'] || !oidc.session?.accountId) return existing;
+  const grant =
+    existing ??
+    new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
+  grantRequested(grant, oidc);
+  await grant.save();
+  return grant;
+}

@@ -1,0 +1,102 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type Provider from 'oidc-provider';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { PROJECT_ROOT } from './config.ts';
+import { parseKeyRing } from './domain/secret-box.ts';
+import { loadSigningKeys } from './oidc/keys.ts';
+import { createProvider } from './oidc/provider.ts';
+import { createServices, type Services } from './services/index.ts';
+import { seedDatabase } from './services/seed.ts';
+import { connectDatabase } from './store/connection.ts';
+import { createStore, prepareDatabase, type Store } from './store/index.ts';
+import { createApp } from './web/app.ts';
+import { csrfProtection } from './web/middleware/csrf.ts';
+import { createRenderer } from './web/render.ts';
+
+/** A running provider: its address and the parts tests and the CLI may need. */
+export interface RunningServer {
+  url: string;
+  server: Server;
+  provider: Provider;
+  store: Store;
+  services: Services;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+/** Logger that never prints secrets: passwords, codes, cookies and tokens are redacted. */
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    redact: {
+      paths: [
+        'password',
+        'code',
+        'secret',
+        'token',
+        '*.password',
+        '*.code',
+        '*.secret',
+        'req.headers.cookie',
+        'req.headers.authorization',
+        'headers.cookie',
+        'headers.authorization',
+      ],
+      censor: '[redacted]',
+    },
+  });
+}
+
+/**
+ * Composition root: database -> store -> services -> keys -> provider -> app -> listen. Fails
+ * fast (within the connect timeout) when the database cannot be reached.
+ */
+export async function startServer(
+  config: Config,
+  mongodbUri: string,
+  log: Logger = createLogger(config.logLevel),
+): Promise<RunningServer> {
+  const connection = await connectDatabase(mongodbUri, config.dbConnectTimeoutMs);
+  const expiry = await prepareDatabase(connection);
+  const store = createStore(connection);
+  await seedDatabase(config, store);
+  const ring = parseKeyRing(config.totpEncryptionKeys);
+  const services = createServices(config, store, ring);
+  const keys = await loadSigningKeys(store.signingKeys, ring);
+  const render = createRenderer(join(PROJECT_ROOT, 'views'), {
+    productName: config.totp.issuer,
+    isDev: config.env === 'development',
+  });
+  const provider = createProvider(config, store, keys, render);
+  const csrf = csrfProtection({ key: config.cookieKeys[0] ?? '', secure: config.secureCookies });
+  const app = createApp({ config, store, services, provider, render, csrf, log });
+  const server = createServer(app.callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info({ port, expiry: expiry.mode }, 'provider listening');
+  if ((await store.users.count()) === 0) {
+    log.warn(
+      'No users yet. Create the first admin with: npm run cli -- user:create --email you@example.com --password <a long password> --role admin',
+    );
+  }
+  return {
+    url: `http://${config.host}:${port}`,
+    server,
+    provider,
+    store,
+    services,
+    log,
+    async close() {
+      expiry.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.close();
+    },
+  };
+}

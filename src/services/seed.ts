@@ -1,0 +1,43 @@
+import type { Config } from '../config.ts';
+import type { Store } from '../store/index.ts';
+
+/** The provider's own account and admin console: a first-party public client of itself. */
+export const CONSOLE_CLIENT_ID = 'account-console';
+
+/**
+ * Declarative seed, run on every start: Produce and Manage from `config/` and the environment
+ * (their secrets and redirect URIs follow config), the console client, and default roles that
+ * are created when missing but never changed afterwards (admins own them).
+ */
+export async function seedDatabase(config: Config, store: Store): Promise<void> {
+  for (const client of config.clients) {
+    await store.clients.upsert({
+      client_id: client.clientId,
+      client_name: client.clientName,
+      client_secret: client.clientSecret,
+      redirect_uris: [...client.redirectUris],
+      post_logout_redirect_uris: [...client.postLogoutRedirectUris],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      first_party: client.firstParty,
+      require_mfa: client.requireMfa,
+    });
+  }
+  await store.clients.upsert({
+    client_id: CONSOLE_CLIENT_ID,
+    client_name: 'Account',
+    redirect_uris: [`${config.issuer}/account/callback`],
+    post_logout_redirect_uris: [`${config.issuer}/account`],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    first_party: true,
+    require_mfa: false,
+  });
+  for (const role of config.roles) {
+    if (!(await store.roles.findByName(role.name))) {
+      await store.roles.create(role).catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,225 @@
+import { randomUUID } from 'node:crypto';
+import QRCode from 'qrcode';
+import type { Config } from '../config.ts';
+import { AppError } from '../domain/errors.ts';
+import {
+  checkOtpThrottle,
+  describeRetry,
+  recordOtpFailure,
+  type OtpThrottleSettings,
+} from '../domain/otp-throttle.ts';
+import { openSecret, sealSecret, type KeyRing } from '../domain/secret-box.ts';
+import {
+  buildOtpauthUri,
+  formatSecretForDisplay,
+  generateTotpSecret,
+  verifyTotp,
+} from '../domain/totp.ts';
+import type { Store } from '../store/index.ts';
+import type { User } from '../store/repos/users.repo.ts';
+
+/** What the enable screen shows: the secret as text and as a QR code of the otpauth URI. */
+export interface EnrollmentScreen {
+  secret: string;
+  secretDisplay: string;
+  otpauthUri: string;
+  qrDataUrl: string;
+  expiresAt: Date;
+}
+
+/** Outcome of checking a code; `message` is safe to show to the user. */
+export type CodeCheck =
+  | { ok: true }
+  | { ok: false; status: 400 | 401 | 429; message: string; retryAfterSeconds?: number };
+
+/**
+ * Self-service TOTP (RFC 6238): enrollment that only turns on after a correct code, sign-in
+ * verification with replay refusal and per-account throttling, and removal of every trace.
+ */
+export function twoFactorService(config: Config, store: Store, ring: KeyRing) {
+  const throttle: OtpThrottleSettings = { ...config.otpThrottle };
+
+  async function screenFor(user: User, secret: string, expiresAt: Date): Promise<EnrollmentScreen> {
+    const otpauthUri = buildOtpauthUri({
+      issuer: config.totp.issuer,
+      accountName: user.email,
+      secret,
+    });
+    return {
+      secret,
+      secretDisplay: formatSecretForDisplay(secret),
+      otpauthUri,
+      qrDataUrl: await QRCode.toDataURL(otpauthUri, {
+        errorCorrectionLevel: 'M',
+        margin: 2,
+        width: 240,
+      }),
+      expiresAt,
+    };
+  }
+
+  /** Checks the throttle, then the code; records the failure or the accepted time step. */
+  async function checkCode(
+    user: User,
+    secret: string,
+    code: string,
+    mode: 'login' | 'enroll',
+  ): Promise<CodeCheck & { step?: number }> {
+    const now = new Date();
+    const state = { failures: user.otpFailures, lockedUntil: user.otpLockedUntil };
+    const gate = checkOtpThrottle(state, now, throttle);
+    if (!gate.allowed) {
+      const retryAfterSeconds = gate.hardStop
+        ? undefined
+        : Math.ceil((gate.retryAt.getTime() - now.getTime()) / 1000);
+      return {
+        ok: false,
+        status: 429,
+        message: describeRetry(gate, now),
+        ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
+      };
+    }
+    const result = verifyTotp({
+      secret,
+      code,
+      nowMs: now.getTime(),
+      window: config.totp.window,
+      lastUsedStep: mode === 'login' ? (user.totp?.lastUsedStep ?? null) : null,
+    });
+    if (result.ok) return { ok: true, step: result.step };
+    if (result.reason === 'malformed') {
+      return {
+        ok: false,
+        status: 400,
+        message: 'Enter the 6-digit code from your authenticator app.',
+      };
+    }
+    const next = recordOtpFailure(state, now, throttle);
+    await store.users.recordOtpFailure(user.id, next.failures, next.lockedUntil);
+    const after = checkOtpThrottle(next, now, throttle);
+    if (!after.allowed) return { ok: false, status: 429, message: describeRetry(after, now) };
+    return {
+      ok: false,
+      status: 401,
+      message:
+        result.reason === 'replayed'
+          ? 'That code was already used. Wait for the next code in your app.'
+          : 'That code is not correct. Check your authenticator app and try again.',
+    };
+  }
+
+  return {
+    /**
+     * Starts (or resumes) an enrollment: a fresh 160-bit secret, sealed at rest, pending until a
+     * correct code proves the app is set up, so a misconfigured app cannot lock the user out.
+     */
+    async beginEnrollment(user: User): Promise<EnrollmentScreen> {
+      if (user.pendingTotp && user.pendingTotp.expiresAt.getTime() > Date.now()) {
+        return screenFor(
+          user,
+          openSecret(ring, user.pendingTotp.secret, user.id),
+          user.pendingTotp.expiresAt,
+        );
+      }
+      const secret = generateTotpSecret();
+      const expiresAt = new Date(Date.now() + config.totp.enrollmentMinutes * 60_000);
+      await store.users.setPendingTotp(user.id, {
+        secret: sealSecret(ring, secret, user.id),
+        expiresAt,
+      });
+      return screenFor(user, secret, expiresAt);
+    },
+
+    /** The pending enrollment's screen, or null when there is none or it expired. */
+    async pendingScreen(user: User): Promise<EnrollmentScreen | null> {
+      if (!user.pendingTotp || user.pendingTotp.expiresAt.getTime() <= Date.now()) return null;
+      return screenFor(
+        user,
+        openSecret(ring, user.pendingTotp.secret, user.id),
+        user.pendingTotp.expiresAt,
+      );
+    },
+
+    /**
+     * "Turn On": verifies a code against the pending secret and enables 2FA. Re-enrollment
+     * forgets remembered browsers, which were bound to the previous enrollment.
+     */
+    async confirmEnrollment(user: User, code: string): Promise<CodeCheck> {
+      if (!user.pendingTotp) {
+        return { ok: false, status: 400, message: 'There is no set-up in progress. Start again.' };
+      }
+      if (user.pendingTotp.expiresAt.getTime() <= Date.now()) {
+        return {
+          ok: false,
+          status: 400,
+          message: 'This set-up expired. A new secret was created: scan the new QR code.',
+        };
+      }
+      const secret = openSecret(ring, user.pendingTotp.secret, user.id);
+      const result = await checkCode(user, secret, code, 'enroll');
+      if (!result.ok) return result;
+      const enabled = await store.users.enableTotp(
+        user.id,
+        user.pendingTotp.secret,
+        {
+          secret: user.pendingTotp.secret,
+          enrollmentId: randomUUID(),
+          lastUsedStep: result.step ?? 0,
+        },
+        [],
+      );
+      if (!enabled)
+        return {
+          ok: false,
+          status: 400,
+          message: 'This set-up changed in another window. Start again.',
+        };
+      await store.rememberedBrowsers.revokeAllForUser(user.id);
+      return { ok: true };
+    },
+
+    /** Verifies a sign-in code: throttled per account, each time step accepted once. */
+    async verifySignInCode(user: User, code: string): Promise<CodeCheck> {
+      if (!user.totp)
+        return {
+          ok: false,
+          status: 400,
+          message: 'Two-factor authentication is not on for this account.',
+        };
+      const secret = openSecret(ring, user.totp.secret, user.id);
+      const result = await checkCode(user, secret, code, 'login');
+      if (!result.ok) return result;
+      const accepted = await store.users.acceptTotpStep(user.id, result.step ?? 0);
+      if (!accepted)
+        return {
+          ok: false,
+          status: 401,
+          message: 'That code was already used. Wait for the next code in your app.',
+        };
+      return { ok: true };
+    },
+
+    /** Turns 2FA off and forgets every remembered browser of the user. */
+    async disable(userId: string): Promise<void> {
+      await store.users.disableTotp(userId);
+      await store.rememberedBrowsers.revokeAllForUser(userId);
+    },
+  };
+}
+
+export type TwoFactorService = ReturnType<typeof twoFactorService>;
+
+/** Raises the CodeCheck failure as an AppError (used by JSON callers). */
+export function codeCheckError(check: Exclude<CodeCheck, { ok: true }>): AppError {
+  const code =
+    check.status === 429
+      ? 'too_many_attempts'
+      : check.status === 401
+        ? 'invalid_credentials'
+        : 'bad_request';
+  return new AppError(
+    code,
+    check.message,
+    check.retryAfterSeconds ? { retryAfterSeconds: check.retryAfterSeconds } : undefined,
+  );
+}

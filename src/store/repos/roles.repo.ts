@@ -1,0 +1,90 @@
+import type { Connection, Types } from 'mongoose';
+import { AppError } from '../../domain/errors.ts';
+import { roleModel } from '../models/role.model.ts';
+import { isDuplicateKey, isObjectId, toObjectIds } from './ids.ts';
+
+/** A role: may enforce 2FA on its holders and may grant admin access. */
+export interface Role {
+  id: string;
+  name: string;
+  enforce2fa: boolean;
+  admin: boolean;
+}
+
+export interface RoleInput {
+  name: string;
+  enforce2fa?: boolean;
+  admin?: boolean;
+}
+
+interface LeanRole {
+  _id: Types.ObjectId;
+  name: string;
+  enforce2fa?: boolean | null;
+  admin?: boolean | null;
+}
+
+function toRole(doc: LeanRole): Role {
+  return {
+    id: doc._id.toString(),
+    name: doc.name,
+    enforce2fa: Boolean(doc.enforce2fa),
+    admin: Boolean(doc.admin),
+  };
+}
+
+function duplicate(name: string): AppError {
+  return new AppError('conflict', `A role named "${name}" already exists`);
+}
+
+/** Roles repository. */
+export function rolesRepository(connection: Connection) {
+  const Roles = roleModel(connection);
+  return {
+    async list(): Promise<Role[]> {
+      return (await Roles.find().sort({ name: 1 }).lean()).map((d) => toRole(d as LeanRole));
+    },
+    async findById(id: string): Promise<Role | null> {
+      if (!isObjectId(id)) return null;
+      const doc = await Roles.findById(id).lean();
+      return doc ? toRole(doc as LeanRole) : null;
+    },
+    async findByName(name: string): Promise<Role | null> {
+      const doc = await Roles.findOne({ name: name.trim() }).lean();
+      return doc ? toRole(doc as LeanRole) : null;
+    },
+    async findByIds(ids: readonly string[]): Promise<Role[]> {
+      const docs = await Roles.find({ _id: { $in: toObjectIds(ids) } }).lean();
+      return docs.map((d) => toRole(d as LeanRole));
+    },
+    async create(input: RoleInput): Promise<Role> {
+      try {
+        const doc = await Roles.create({
+          name: input.name.trim(),
+          enforce2fa: input.enforce2fa ?? false,
+          admin: input.admin ?? false,
+        });
+        return toRole(doc.toObject() as LeanRole);
+      } catch (error) {
+        if (isDuplicateKey(error)) throw duplicate(input.name.trim());
+        throw error;
+      }
+    },
+    async update(id: string, changes: Partial<RoleInput>): Promise<Role | null> {
+      if (!isObjectId(id)) return null;
+      try {
+        const doc = await Roles.findByIdAndUpdate(id, { $set: changes }, { new: true }).lean();
+        return doc ? toRole(doc as LeanRole) : null;
+      } catch (error) {
+        if (isDuplicateKey(error)) throw duplicate(changes.name ?? '');
+        throw error;
+      }
+    },
+    async delete(id: string): Promise<boolean> {
+      if (!isObjectId(id)) return false;
+      return (await Roles.deleteOne({ _id: id })).deletedCount === 1;
+    },
+  };
+}
+
+export type RolesRepository = ReturnType<typeof rolesRepository>;

@@ -1,0 +1,51 @@
+import Koa from 'koa';
+import Router from '@koa/router';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../config.ts';
+import type { WebDeps } from './context.ts';
+import { errorHandler } from './middleware/errors.ts';
+import { securityHeaders } from './middleware/security-headers.ts';
+import { loginRoutes } from './interaction/login.routes.ts';
+import { consentRoutes } from './interaction/consent.routes.ts';
+import { secondFactorRoutes } from './interaction/second-factor.routes.ts';
+
+const stylesheet = readFileSync(join(PROJECT_ROOT, 'public', 'app.css'));
+
+function baseRoutes(deps: WebDeps): Router {
+  const router = new Router();
+  router.get('/healthz', async (ctx) => {
+    await deps.store.connection.db?.admin().ping();
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/static/app.css', (ctx) => {
+    ctx.type = 'text/css';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = stylesheet;
+  });
+  router.get('/', (ctx) => ctx.redirect('/account'));
+  return router;
+}
+
+/**
+ * The HTTP application: our routers first (each file registers one group of routes), then the
+ * provider's own endpoints. No global body parser, so the provider reads its own bodies.
+ */
+export function createApp(deps: WebDeps): Koa {
+  const app = new Koa({ keys: [...deps.config.cookieKeys], proxy: deps.config.trustProxy });
+  app.use(errorHandler(deps.render, deps.log));
+  app.use(securityHeaders({ hsts: deps.config.secureCookies }));
+  const routers = [
+    baseRoutes(deps),
+    loginRoutes(deps),
+    secondFactorRoutes(deps),
+    consentRoutes(deps),
+  ];
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+  const providerCallback = deps.provider.callback();
+  app.use(async (ctx) => {
+    ctx.respond = false;
+    await providerCallback(ctx.req, ctx.res);
+  });
+  return app;
+}

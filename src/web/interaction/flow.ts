@@ -1,0 +1,121 @@
+import type { Context } from 'koa';
+import type { InteractionResults } from 'oidc-provider';
+import { authenticationContext, type SecondFactor } from '../../domain/auth-context.ts';
+import { AppError } from '../../domain/errors.ts';
+import { secondFactorNeedFor } from '../../oidc/policy.ts';
+import type { User } from '../../store/repos/users.repo.ts';
+import type { WebDeps } from '../context.ts';
+
+/** The provider's view of the interaction this browser is in (its cookie is checked). */
+export async function loadInteraction(ctx: Context, deps: WebDeps) {
+  try {
+    return await deps.provider.interactionDetails(ctx.req, ctx.res);
+  } catch (error) {
+    if ((error as { name?: string }).name === 'SessionNotFound') {
+      throw new AppError(
+        'bad_request',
+        'This sign-in page expired. Go back to the application and sign in again.',
+      );
+    }
+    throw error;
+  }
+}
+
+export type InteractionDetails = Awaited<ReturnType<typeof loadInteraction>>;
+
+/** Hands a result back to the provider and follows its redirect (303 so POSTs become GETs). */
+export async function completeInteraction(
+  ctx: Context,
+  deps: WebDeps,
+  result: InteractionResults,
+): Promise<void> {
+  const url = await deps.provider.interactionResult(ctx.req, ctx.res, result, {
+    mergeWithLastSubmission: false,
+  });
+  ctx.status = 303;
+  ctx.redirect(url);
+}
+
+/**
+ * Finishes the login prompt. Called only once every factor the user owes has passed, so the
+ * provider never holds a password-only result for a user who owes a second factor.
+ */
+export async function finishLogin(
+  ctx: Context,
+  deps: WebDeps,
+  details: InteractionDetails,
+  user: User,
+  second: SecondFactor | null,
+): Promise<void> {
+  const { amr, acr } = authenticationContext(second);
+  await deps.store.loginChallenges.delete(details.uid);
+  await deps.services.audit.record(
+    { id: user.id, email: user.email, ip: ctx.ip },
+    'login.success',
+    { type: 'user', id: user.id, label: user.email },
+    'success',
+    { client: details.params.client_id, amr },
+  );
+  await completeInteraction(ctx, deps, { login: { accountId: user.id, amr, acr, remember: true } });
+}
+
+/** What this authorization request requires of `user` beyond the password. */
+export async function secondFactorFor(deps: WebDeps, details: InteractionDetails, userId: string) {
+  const clientId = String(details.params.client_id ?? '');
+  const client = clientId ? await deps.provider.Client.find(clientId) : undefined;
+  return secondFactorNeedFor(deps.store, {
+    accountId: userId,
+    clientRequiresMfa: client?.['require_mfa'] === true,
+    acrValues: details.params.acr_values,
+  });
+}
+
+/**
+ * The user whose password (or existing session) was accepted in this interaction and who still
+ * owes a second factor. Anything else (no challenge, another browser, expired) is refused.
+ */
+export async function challengedUser(
+  ctx: Context,
+  deps: WebDeps,
+): Promise<{ details: InteractionDetails; user: User }> {
+  const details = await loadInteraction(ctx, deps);
+  const challenge = await deps.store.loginChallenges.find(details.uid);
+  const user = challenge ? await deps.store.users.findById(challenge.accountId) : null;
+  if (!challenge || !user || user.disabled) {
+    throw new AppError('bad_request', 'Sign in with your email and password first.');
+  }
+  return { details, user };
+}
+
+/** Saves the challenge for the rest of the interaction's life. */
+export async function saveChallenge(
+  deps: WebDeps,
+  details: InteractionDetails,
+  user: User,
+): Promise<void> {
+  const expiresAt = new Date((details.exp ?? Math.floor(Date.now() / 1000) + 600) * 1000);
+  await deps.store.loginChallenges.save(details.uid, user.id, expiresAt);
+}
+
+/**
+ * Routes the user after the first factor: straight through, to the code page (unless this
+ * browser is remembered), or to mandatory enrollment.
+ */
+export async function continueAfterPassword(
+  ctx: Context,
+  deps: WebDeps,
+  details: InteractionDetails,
+  user: User,
+): Promise<void> {
+  const need = await secondFactorFor(deps, details, user.id);
+  if (need === 'none') return finishLogin(ctx, deps, details, user, null);
+  if (need === 'challenge') {
+    const token = ctx.cookies.get(deps.services.rememberedBrowsers.cookieName);
+    if (token && (await deps.services.rememberedBrowsers.recognises(user, token))) {
+      return finishLogin(ctx, deps, details, user, 'remembered_browser');
+    }
+  }
+  await saveChallenge(deps, details, user);
+  ctx.status = 303;
+  ctx.redirect(`/interaction/${details.uid}/${need === 'challenge' ? 'otp' : 'enroll'}`);
+}

@@ -1,0 +1,94 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { PASSWORD_MAX_LENGTH } from '../../domain/password-policy.ts';
+import { ACCOUNT_UNAVAILABLE, MFA_REQUIRED } from '../../oidc/policy.ts';
+import { authenticatePassword } from '../../services/authenticate.ts';
+import type { WebDeps } from '../context.ts';
+import { readForm } from '../middleware/body.ts';
+import {
+  completeInteraction,
+  continueAfterPassword,
+  loadInteraction,
+  type InteractionDetails,
+} from './flow.ts';
+import { showConsent } from './consent.routes.ts';
+
+const loginForm = z.object({
+  email: z.string().trim().min(1, 'Enter your email').max(320),
+  password: z.string().min(1, 'Enter your password').max(PASSWORD_MAX_LENGTH),
+  csrf: z.string().max(200),
+});
+
+/** Only our own check asked for the login prompt: the session's password still counts. */
+function onlyStepUp(details: InteractionDetails): boolean {
+  const reasons = details.prompt.reasons;
+  return (
+    Boolean(details.session?.accountId) &&
+    reasons.length > 0 &&
+    reasons.every((r) => r === MFA_REQUIRED)
+  );
+}
+
+/** The login interaction: the page, the password POST, and abort. */
+export function loginRoutes(deps: WebDeps): Router {
+  const router = new Router();
+  const renderLogin = (
+    ctx: Context,
+    details: InteractionDetails,
+    extra: Record<string, unknown> = {},
+  ) => {
+    ctx.type = 'html';
+    ctx.body = deps.render('interaction/login', {
+      uid: details.uid,
+      csrf: deps.csrf.token(ctx),
+      email: details.params.login_hint ?? '',
+      ...extra,
+    });
+  };
+
+  router.get('/interaction/:uid', async (ctx) => {
+    const details = await loadInteraction(ctx, deps);
+    ctx.set('Cache-Control', 'no-store');
+    if (details.prompt.name === 'consent') return showConsent(ctx, deps, details);
+    if (details.prompt.name !== 'login') return completeInteraction(ctx, deps, {});
+    if (onlyStepUp(details) && !details.prompt.reasons.includes(ACCOUNT_UNAVAILABLE)) {
+      const user = await deps.store.users.findById(String(details.session?.accountId));
+      if (user && !user.disabled) return continueAfterPassword(ctx, deps, details, user);
+    }
+    renderLogin(ctx, details);
+  });
+
+  router.post('/interaction/:uid/login', async (ctx) => {
+    const details = await loadInteraction(ctx, deps);
+    const form = loginForm.parse(await readForm(ctx));
+    deps.csrf.verify(ctx, form.csrf);
+    const user = await authenticatePassword(
+      deps.store,
+      deps.services.passwords,
+      form.email,
+      form.password,
+    );
+    if (!user) {
+      await deps.services.audit.record(
+        { id: null, email: null, ip: ctx.ip },
+        'login.failure',
+        null,
+        'failure',
+      );
+      ctx.status = 401;
+      return renderLogin(ctx, details, { email: form.email, error: 'Invalid email or password.' });
+    }
+    await continueAfterPassword(ctx, deps, details, user);
+  });
+
+  router.get('/interaction/:uid/abort', async (ctx) => {
+    await loadInteraction(ctx, deps);
+    await completeInteraction(ctx, deps, {
+      error: 'access_denied',
+      error_description: 'The user cancelled the sign-in.',
+    });
+  });
+
+  return router;
+}

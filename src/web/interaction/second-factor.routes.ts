@@ -1,0 +1,126 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { User } from '../../store/repos/users.repo.ts';
+import type { WebDeps } from '../context.ts';
+import { readForm } from '../middleware/body.ts';
+import { challengedUser, finishLogin, secondFactorFor, type InteractionDetails } from './flow.ts';
+
+const codeForm = z.object({
+  code: z.string().max(64),
+  remember: z.literal('on').optional(),
+  csrf: z.string().max(200),
+});
+
+/**
+ * The second step of sign-in: the code page for users with 2FA, and mandatory enrollment for
+ * users who must use 2FA but have not set it up. Both need a login challenge created by the
+ * password step in this same browser's interaction.
+ */
+export function secondFactorRoutes(deps: WebDeps): Router {
+  const router = new Router();
+  const { twoFactor, rememberedBrowsers } = deps.services;
+
+  const renderOtp = (
+    ctx: Context,
+    details: InteractionDetails,
+    extra: Record<string, unknown> = {},
+  ) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'html';
+    ctx.body = deps.render('interaction/otp', {
+      uid: details.uid,
+      csrf: deps.csrf.token(ctx),
+      rememberDays: deps.config.rememberBrowserDays,
+      ...extra,
+    });
+  };
+
+  const renderEnroll = async (
+    ctx: Context,
+    details: InteractionDetails,
+    user: User,
+    extra: Record<string, unknown> = {},
+  ) => {
+    const screen = await twoFactor.beginEnrollment(user);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'html';
+    ctx.body = deps.render('interaction/enroll', {
+      uid: details.uid,
+      csrf: deps.csrf.token(ctx),
+      screen,
+      issuer: deps.config.totp.issuer,
+      ...extra,
+    });
+  };
+
+  router.get('/interaction/:uid/otp', async (ctx) => {
+    const { details, user } = await challengedUser(ctx, deps);
+    if (!user.totp) return void ctx.redirect(`/interaction/${details.uid}/enroll`);
+    renderOtp(ctx, details);
+  });
+
+  router.post('/interaction/:uid/otp', async (ctx) => {
+    const { details, user } = await challengedUser(ctx, deps);
+    const form = codeForm.parse(await readForm(ctx));
+    deps.csrf.verify(ctx, form.csrf);
+    const check = await twoFactor.verifySignInCode(user, form.code);
+    if (!check.ok) {
+      await deps.services.audit.record(
+        { id: user.id, email: user.email, ip: ctx.ip },
+        'login.otp_failure',
+        { type: 'user', id: user.id, label: user.email },
+        'failure',
+      );
+      ctx.status = check.status;
+      if (check.retryAfterSeconds) ctx.set('Retry-After', String(check.retryAfterSeconds));
+      return renderOtp(ctx, details, { error: check.message });
+    }
+    if (form.remember === 'on') {
+      const token = await rememberedBrowsers.remember(user, ctx.get('user-agent'));
+      if (token) {
+        ctx.cookies.set(rememberedBrowsers.cookieName, token, {
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: deps.config.secureCookies,
+          path: '/',
+          maxAge: rememberedBrowsers.maxAgeMs,
+          signed: false,
+          overwrite: true,
+        });
+      }
+    }
+    await finishLogin(ctx, deps, details, user, 'otp');
+  });
+
+  router.get('/interaction/:uid/enroll', async (ctx) => {
+    const { details, user } = await challengedUser(ctx, deps);
+    if (user.totp) return void ctx.redirect(`/interaction/${details.uid}/otp`);
+    const need = await secondFactorFor(deps, details, user.id);
+    await renderEnroll(ctx, details, user, { enforced: need === 'enroll' });
+  });
+
+  router.post('/interaction/:uid/enroll', async (ctx) => {
+    const { details, user } = await challengedUser(ctx, deps);
+    const form = codeForm.parse(await readForm(ctx));
+    deps.csrf.verify(ctx, form.csrf);
+    if (user.totp) return void ctx.redirect(`/interaction/${details.uid}/otp`);
+    const check = await twoFactor.confirmEnrollment(user, form.code);
+    if (!check.ok) {
+      ctx.status = check.status;
+      const fresh = (await deps.store.users.findById(user.id)) ?? user;
+      return renderEnroll(ctx, details, fresh, { error: check.message, enforced: true });
+    }
+    await deps.services.audit.record(
+      { id: user.id, email: user.email, ip: ctx.ip },
+      'totp.enabled',
+      { type: 'user', id: user.id, label: user.email },
+      'success',
+      { during: 'sign-in' },
+    );
+    const enrolled = (await deps.store.users.findById(user.id)) ?? user;
+    await finishLogin(ctx, deps, details, enrolled, 'otp');
+  });
+
+  return router;
+}

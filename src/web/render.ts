@@ -1,0 +1,20 @@
+import { join } from 'node:path';
+import pug from 'pug';
+
+/**
+ * Compiles pug views once and renders them with HTML escaping on (pug's `=` escapes). `isDev`
+ * recompiles on every render so template edits show without a restart.
+ */
+export function createRenderer(viewsDir: string, options: { productName: string; isDev: boolean }) {
+  const cache = new Map<string, pug.compileTemplate>();
+  return (view: string, locals: Record<string, unknown> = {}): string => {
+    let template = cache.get(view);
+    if (!template) {
+      template = pug.compileFile(join(viewsDir, `${view}.pug`), { basedir: viewsDir });
+      if (!options.isDev) cache.set(view, template);
+    }
+    return template({ productName: options.productName, ...locals });
+  };
+}
+
+export type Renderer = ReturnType<typeof createRenderer>;
