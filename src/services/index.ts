@@ -1,6 +1,8 @@
 import type { Config } from '../config.ts';
 import type { KeyRing } from '../domain/secret-box.ts';
 import type { Store } from '../store/index.ts';
+import { adminRolesAndGroups } from './admin/roles-groups.ts';
+import { adminUsers } from './admin/users.ts';
 import { auditTrail } from './audit.ts';
 import { passwordHasher } from './passwords.ts';
 import { rememberedBrowserService } from './remembered-browsers.ts';
@@ -8,11 +10,16 @@ import { twoFactorService } from './two-factor.ts';
 
 /** Application services over one store, built once in the composition root. */
 export function createServices(config: Config, store: Store, ring: KeyRing) {
+  const passwords = passwordHasher(config.argon2);
+  const twoFactor = twoFactorService(config, store, ring);
+  const audit = auditTrail(store);
   return {
-    passwords: passwordHasher(config.argon2),
-    twoFactor: twoFactorService(config, store, ring),
+    passwords,
+    twoFactor,
     rememberedBrowsers: rememberedBrowserService(config, store),
-    audit: auditTrail(store),
+    audit,
+    adminUsers: adminUsers({ store, passwords, twoFactor, audit }),
+    adminRolesAndGroups: adminRolesAndGroups({ store, audit }),
   };
 }
 

@@ -10,6 +10,7 @@ import { auditRepository } from './repos/audit.repo.ts';
 import { clientsRepository } from './repos/clients.repo.ts';
 import { groupsRepository } from './repos/groups.repo.ts';
 import { loginChallengesRepository } from './repos/login-challenges.repo.ts';
+import { oidcSessionsRepository } from './repos/oidc-sessions.repo.ts';
 import { rememberedBrowsersRepository } from './repos/remembered-browsers.repo.ts';
 import { rolesRepository } from './repos/roles.repo.ts';
 import { signingKeysRepository } from './repos/signing-keys.repo.ts';
@@ -28,6 +29,7 @@ export function createStore(connection: Connection) {
     signingKeys: signingKeysRepository(connection),
     clients: clientsRepository(connection),
     loginChallenges: loginChallengesRepository(connection),
+    oidcSessions: oidcSessionsRepository(connection),
     oidcAdapter: createOidcAdapterFactory(db),
   };
 }

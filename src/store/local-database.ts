@@ -37,6 +37,8 @@ export interface ProvisionOptions {
   dbName: string;
   /** Progress messages for humans (never secrets). */
   log: (message: string) => void;
+  /** Fixed loopback port for a started server (tests restart one on the same port); default: a free one. */
+  port?: number;
 }
 
 /**
@@ -155,7 +157,7 @@ function chmodTree(dir: string): void {
 
 async function startFerretdb(binary: string, options: ProvisionOptions): Promise<LocalDatabase> {
   const dir = ensureDir(join(options.dataDir, 'ferretdb'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(
     binary,
     [
@@ -174,7 +176,7 @@ async function startFerretdb(binary: string, options: ProvisionOptions): Promise
 
 async function startMongod(binary: string, options: ProvisionOptions): Promise<LocalDatabase> {
   const dir = ensureDir(join(options.dataDir, 'mongod'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(
     binary,
     ['--dbpath', dir, '--bind_ip', '127.0.0.1', '--port', String(port), '--quiet'],

@@ -9,6 +9,9 @@ import { securityHeaders } from './middleware/security-headers.ts';
 import { loginRoutes } from './interaction/login.routes.ts';
 import { consentRoutes } from './interaction/consent.routes.ts';
 import { secondFactorRoutes } from './interaction/second-factor.routes.ts';
+import { consoleSessionRoutes } from './console/session.ts';
+import { profileRoutes } from './account/profile.routes.ts';
+import { accountTwoFactorRoutes } from './account/two-factor.routes.ts';
 
 const stylesheet = readFileSync(join(PROJECT_ROOT, 'public', 'app.css'));
 
@@ -40,6 +43,9 @@ export function createApp(deps: WebDeps): Koa {
     loginRoutes(deps),
     secondFactorRoutes(deps),
     consentRoutes(deps),
+    consoleSessionRoutes(deps),
+    profileRoutes(deps),
+    accountTwoFactorRoutes(deps),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   const providerCallback = deps.provider.callback();

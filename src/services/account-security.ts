@@ -1,0 +1,24 @@
+import { AppError } from '../domain/errors.ts';
+import { checkPasswordStrength } from '../domain/password-policy.ts';
+import type { Store } from '../store/index.ts';
+import type { User } from '../store/repos/users.repo.ts';
+import type { PasswordHasher } from './passwords.ts';
+
+/**
+ * Ends everything that keeps a user signed in: provider sessions and grants (so refresh tokens
+ * die), console sessions (sessionEpoch) and remembered browsers. Used on password change, when
+ * an admin sets a password or disables the account.
+ */
+export async function endAllSessions(store: Store, userId: string): Promise<void> {
+  await store.users.bumpEpoch(userId);
+  await store.oidcSessions.revokeForAccount(userId);
+  await store.rememberedBrowsers.revokeAllForUser(userId);
+}
+
+/** Sets a new password after checking its strength; every session and remembered browser ends. */
+export async function setNewPassword(store: Store, hasher: PasswordHasher, user: User, password: string): Promise<void> {
+  const strength = checkPasswordStrength(password, { email: user.email, name: user.name });
+  if (!strength.ok) throw new AppError('validation_failed', strength.message);
+  await store.users.setPassword(user.id, await hasher.hash(password));
+  await endAllSessions(store, user.id);
+}

@@ -1,0 +1,136 @@
+import { AppError } from '../../domain/errors.ts';
+import type { Store } from '../../store/index.ts';
+import type { Group } from '../../store/repos/groups.repo.ts';
+import type { Role } from '../../store/repos/roles.repo.ts';
+import { loadAccessProfile } from '../access-profile.ts';
+import type { Actor, AuditTrail } from '../audit.ts';
+
+/** Where a role or group is used, so an admin can decide before deleting it. */
+export interface Usage {
+  users: Array<{ id: string; email: string }>;
+  groups: Array<{ id: string; name: string }>;
+}
+
+/**
+ * Roles and groups administration. Names are unique (409); deleting something in use needs an
+ * explicit confirmation and reports where it was used; no change may leave the system without
+ * an enabled admin. Changes apply at each user's next authorization request.
+ */
+export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
+  const { store, audit } = deps;
+
+  async function mustRole(id: string): Promise<Role> {
+    const role = await store.roles.findById(id);
+    if (!role) throw new AppError('not_found', 'No such role.');
+    return role;
+  }
+
+  async function mustGroup(id: string): Promise<Group> {
+    const group = await store.groups.findById(id);
+    if (!group) throw new AppError('not_found', 'No such group.');
+    return group;
+  }
+
+  /** After a change, runs `undo` (which throws) when no enabled admin is left. */
+  async function keepAnAdmin(undo: () => Promise<void>): Promise<void> {
+    const { items } = await store.users.list({ page: 1, pageSize: 10_000 });
+    for (const user of items) {
+      if (!user.disabled && (await loadAccessProfile(store, user)).isAdmin) return;
+    }
+    await undo();
+  }
+
+  return {
+    async roleUsage(id: string): Promise<Usage> {
+      await mustRole(id);
+      const [users, groups] = await Promise.all([store.users.listByRole(id), store.groups.listByRole(id)]);
+      return { users: users.map((u) => ({ id: u.id, email: u.email })), groups: groups.map((g) => ({ id: g.id, name: g.name })) };
+    },
+
+    async groupUsage(id: string): Promise<Usage> {
+      await mustGroup(id);
+      const users = await store.users.listByGroup(id);
+      return { users: users.map((u) => ({ id: u.id, email: u.email })), groups: [] };
+    },
+
+    async createRole(actor: Actor, input: { name: string; enforce2fa: boolean; admin: boolean }): Promise<Role> {
+      const role = await store.roles.create(input);
+      await audit.record(actor, 'role.create', { type: 'role', id: role.id, label: role.name }, 'success', { enforce2fa: role.enforce2fa, admin: role.admin });
+      return role;
+    },
+
+    async updateRole(actor: Actor, id: string, input: { name?: string; enforce2fa?: boolean; admin?: boolean }): Promise<Role> {
+      const before = await mustRole(id);
+      const role = await store.roles.update(id, input);
+      if (!role) throw new AppError('not_found', 'No such role.');
+      if (before.admin && input.admin === false) {
+        await keepAnAdmin(async () => {
+          await store.roles.update(id, { admin: true });
+          throw new AppError('conflict', 'This change would leave no administrator.');
+        });
+      }
+      await audit.record(actor, 'role.update', { type: 'role', id, label: role.name }, 'success', { ...input });
+      return role;
+    },
+
+    async deleteRole(actor: Actor, id: string, confirmed: boolean): Promise<void> {
+      const role = await mustRole(id);
+      const usage = await this.roleUsage(id);
+      if ((usage.users.length || usage.groups.length) && !confirmed) {
+        throw new AppError('in_use', `Role "${role.name}" is used by ${usage.users.length} user(s) and ${usage.groups.length} group(s). Confirm to delete it anyway.`, { ...usage });
+      }
+      if (role.admin) {
+        const others = (await store.roles.list()).filter((r) => r.admin && r.id !== id);
+        if (!others.length) throw new AppError('conflict', 'This is the only admin role: it cannot be deleted.');
+      }
+      await store.users.removeRoleEverywhere(id);
+      await store.groups.removeRoleEverywhere(id);
+      await store.roles.delete(id);
+      await audit.record(actor, 'role.delete', { type: 'role', id, label: role.name });
+    },
+
+    async createGroup(actor: Actor, input: { name: string; roleIds: string[] }): Promise<Group> {
+      const roles = await store.roles.findByIds(input.roleIds);
+      if (roles.length !== new Set(input.roleIds).size) throw new AppError('validation_failed', 'One or more roles do not exist.');
+      const group = await store.groups.create(input);
+      await audit.record(actor, 'group.create', { type: 'group', id: group.id, label: group.name });
+      return group;
+    },
+
+    async updateGroup(actor: Actor, id: string, input: { name?: string; roleIds?: string[] }): Promise<Group> {
+      const before = await mustGroup(id);
+      if (input.roleIds) {
+        const roles = await store.roles.findByIds(input.roleIds);
+        if (roles.length !== new Set(input.roleIds).size) throw new AppError('validation_failed', 'One or more roles do not exist.');
+      }
+      const group = await store.groups.update(id, input);
+      if (!group) throw new AppError('not_found', 'No such group.');
+      await keepAnAdmin(async () => {
+        await store.groups.update(id, { roleIds: before.roleIds });
+        throw new AppError('conflict', 'This change would leave no administrator.');
+      });
+      await audit.record(actor, 'group.update', { type: 'group', id, label: group.name }, 'success', { ...input });
+      return group;
+    },
+
+    async deleteGroup(actor: Actor, id: string, confirmed: boolean): Promise<void> {
+      const group = await mustGroup(id);
+      const usage = await this.groupUsage(id);
+      if (usage.users.length && !confirmed) {
+        throw new AppError('in_use', `Group "${group.name}" has ${usage.users.length} member(s). Confirm to delete it anyway.`, { ...usage });
+      }
+      const { items } = await store.users.list({ page: 1, pageSize: 10_000 });
+      let adminsLeft = 0;
+      for (const user of items) {
+        const without = { ...user, groupIds: user.groupIds.filter((g) => g !== id) };
+        if (!user.disabled && (await loadAccessProfile(store, without)).isAdmin) adminsLeft += 1;
+      }
+      if (!adminsLeft) throw new AppError('conflict', 'Deleting this group would leave no administrator.');
+      await store.users.removeGroupEverywhere(id);
+      await store.groups.delete(id);
+      await audit.record(actor, 'group.delete', { type: 'group', id, label: group.name });
+    },
+  };
+}
+
+export type AdminRolesAndGroups = ReturnType<typeof adminRolesAndGroups>;

@@ -1,0 +1,177 @@
+import { AppError } from '../../domain/errors.ts';
+import { checkPasswordStrength } from '../../domain/password-policy.ts';
+import type { Store } from '../../store/index.ts';
+import type { User } from '../../store/repos/users.repo.ts';
+import { loadAccessProfile, type AccessProfile } from '../access-profile.ts';
+import { endAllSessions } from '../account-security.ts';
+import type { Actor, AuditTrail } from '../audit.ts';
+import type { PasswordHasher } from '../passwords.ts';
+import type { TwoFactorService } from '../two-factor.ts';
+
+/** A user as admins see it: never the password hash or any TOTP secret. */
+export interface AdminUserView {
+  id: string;
+  email: string;
+  name: string;
+  disabled: boolean;
+  roleIds: string[];
+  groupIds: string[];
+  twoFactorEnabled: boolean;
+  twoFactorRequired: boolean;
+  twoFactorRequiredBy: Array<{ role: string; group: string | null }>;
+  isAdmin: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface UserCreateInput {
+  email: string;
+  name: string;
+  password: string;
+  roleIds: string[];
+  groupIds: string[];
+}
+
+export interface UserUpdateInput {
+  email?: string;
+  name?: string;
+  roleIds?: string[];
+  groupIds?: string[];
+  disabled?: boolean;
+  password?: string;
+  /** Only `false` is meaningful: admins can turn 2FA off, never on (they lack the secret). */
+  twoFactorEnabled?: boolean;
+}
+
+/** Admin-facing projection of a user. */
+export function toAdminView(user: User, profile: AccessProfile): AdminUserView {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    disabled: user.disabled,
+    roleIds: user.roleIds,
+    groupIds: user.groupIds,
+    twoFactorEnabled: user.totp !== null,
+    twoFactorRequired: profile.enforcement.required,
+    twoFactorRequiredBy: profile.enforcement.reasons,
+    isAdmin: profile.isAdmin,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  };
+}
+
+async function checkIds(store: Store, roleIds: string[] | undefined, groupIds: string[] | undefined): Promise<void> {
+  if (roleIds) {
+    const found = await store.roles.findByIds(roleIds);
+    if (found.length !== new Set(roleIds).size) throw new AppError('validation_failed', 'One or more roles do not exist.');
+  }
+  if (groupIds) {
+    const found = await store.groups.findByIds(groupIds);
+    if (found.length !== new Set(groupIds).size) throw new AppError('validation_failed', 'One or more groups do not exist.');
+  }
+}
+
+/** Count of enabled users who are admins, optionally pretending one user had other memberships. */
+async function activeAdminCount(store: Store): Promise<number> {
+  const { items } = await store.users.list({ page: 1, pageSize: 10_000 });
+  let count = 0;
+  for (const user of items) {
+    if (!user.disabled && (await loadAccessProfile(store, user)).isAdmin) count += 1;
+  }
+  return count;
+}
+
+/**
+ * User administration with the product's guard rails: admins can turn a user's 2FA off but never
+ * on, a new password or disabling ends the user's sessions and remembered browsers, and the last
+ * admin cannot remove their own admin access or disable themselves.
+ */
+export function adminUsers(deps: { store: Store; passwords: PasswordHasher; twoFactor: TwoFactorService; audit: AuditTrail }) {
+  const { store, passwords, twoFactor, audit } = deps;
+
+  async function view(user: User): Promise<AdminUserView> {
+    return toAdminView(user, await loadAccessProfile(store, user));
+  }
+
+  async function mustFind(id: string): Promise<User> {
+    const user = await store.users.findById(id);
+    if (!user) throw new AppError('not_found', 'No such user.');
+    return user;
+  }
+
+  return {
+    async list(query: { search?: string; page: number; pageSize: number }) {
+      const { items, total } = await store.users.list(query);
+      return { items: await Promise.all(items.map(view)), total, page: query.page, pageSize: query.pageSize };
+    },
+
+    async get(id: string): Promise<AdminUserView> {
+      return view(await mustFind(id));
+    },
+
+    async create(actor: Actor, input: UserCreateInput): Promise<AdminUserView> {
+      const strength = checkPasswordStrength(input.password, { email: input.email, name: input.name });
+      if (!strength.ok) throw new AppError('validation_failed', strength.message);
+      await checkIds(store, input.roleIds, input.groupIds);
+      const user = await store.users.create({ ...input, passwordHash: await passwords.hash(input.password) });
+      await audit.record(actor, 'user.create', { type: 'user', id: user.id, label: user.email });
+      return view(user);
+    },
+
+    async update(actor: Actor, id: string, input: UserUpdateInput): Promise<AdminUserView> {
+      const before = await mustFind(id);
+      if (input.twoFactorEnabled === true && !before.totp) {
+        throw new AppError('forbidden', 'An administrator cannot turn on two-factor authentication for someone else: only the user can, from their Profile page.');
+      }
+      await checkIds(store, input.roleIds, input.groupIds);
+      if (actor.id === id) await guardSelf(before, input);
+      if (input.password !== undefined) {
+        const strength = checkPasswordStrength(input.password, { email: input.email ?? before.email, name: input.name ?? before.name });
+        if (!strength.ok) throw new AppError('validation_failed', strength.message);
+      }
+      const target = { type: 'user', id, label: before.email };
+      await store.users.update(id, { email: input.email, name: input.name, roleIds: input.roleIds, groupIds: input.groupIds, disabled: input.disabled });
+      const changed = Object.keys(input).filter((k) => k !== 'password' && k !== 'twoFactorEnabled');
+      if (changed.length) await audit.record(actor, 'user.update', target, 'success', { fields: changed });
+      if (input.password !== undefined) {
+        await store.users.setPassword(id, await passwords.hash(input.password));
+        await endAllSessions(store, id);
+        await audit.record(actor, 'user.set_password', target);
+      }
+      if (input.disabled === true && !before.disabled) {
+        await endAllSessions(store, id);
+        await audit.record(actor, 'user.disable', target);
+      }
+      if (input.twoFactorEnabled === false && before.totp) {
+        await twoFactor.disable(id);
+        await audit.record(actor, 'user.2fa_disable', target, 'success', { by: 'admin' });
+      }
+      return view(await mustFind(id));
+    },
+
+    async disableTwoFactor(actor: Actor, id: string): Promise<AdminUserView> {
+      return this.update(actor, id, { twoFactorEnabled: false });
+    },
+
+    async remove(actor: Actor, id: string): Promise<void> {
+      const user = await mustFind(id);
+      if (actor.id === id) throw new AppError('forbidden', 'You cannot delete your own account.');
+      await endAllSessions(store, id);
+      await store.users.delete(id);
+      await audit.record(actor, 'user.delete', { type: 'user', id, label: user.email });
+    },
+  };
+
+  /** The last admin may not lock themselves (and so everyone) out of administration. */
+  async function guardSelf(before: User, input: UserUpdateInput): Promise<void> {
+    if (!(await loadAccessProfile(store, before)).isAdmin) return;
+    const after = { ...before, roleIds: input.roleIds ?? before.roleIds, groupIds: input.groupIds ?? before.groupIds };
+    const stillAdmin = (await loadAccessProfile(store, after)).isAdmin;
+    const disabling = input.disabled === true;
+    if ((stillAdmin && !disabling) || (await activeAdminCount(store)) > 1) return;
+    throw new AppError('conflict', 'You are the last administrator: you cannot remove your own admin access or disable yourself.');
+  }
+}
+
+export type AdminUsers = ReturnType<typeof adminUsers>;

@@ -1,0 +1,76 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { PASSWORD_MAX_LENGTH } from '../../domain/password-policy.ts';
+import { loadAccessProfile } from '../../services/access-profile.ts';
+import { setNewPassword } from '../../services/account-security.ts';
+import type { User } from '../../store/repos/users.repo.ts';
+import type { WebDeps } from '../context.ts';
+import { readForm } from '../middleware/body.ts';
+import { requireConsoleUser } from '../console/session.ts';
+
+const NOTICES: Record<string, string> = {
+  enabled: 'Two-factor authentication is on.',
+  disabled: 'Two-factor authentication is off.',
+  password: 'Your password was changed. You were signed out everywhere else.',
+  browser: 'That browser will be asked for a code again.',
+};
+
+const passwordForm = z.object({
+  csrf: z.string().max(200),
+  current: z.string().min(1, 'Enter your current password').max(PASSWORD_MAX_LENGTH),
+  password: z.string().min(1, 'Enter a new password').max(PASSWORD_MAX_LENGTH),
+});
+
+/** The Profile page: 2FA status and link, remembered browsers, password change. */
+export function profileRoutes(deps: WebDeps): Router {
+  const router = new Router();
+
+  const renderProfile = async (ctx: Context, user: User, extra: Record<string, unknown> = {}) => {
+    const profile = await loadAccessProfile(deps.store, user);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'html';
+    ctx.body = deps.render('account/profile', {
+      user,
+      isAdmin: profile.isAdmin,
+      enforcement: profile.enforcement,
+      browsers: await deps.store.rememberedBrowsers.listForUser(user.id),
+      csrf: deps.csrf.token(ctx),
+      notice: NOTICES[String(ctx.query.notice ?? '')],
+      ...extra,
+    });
+  };
+
+  router.get('/account', async (ctx) => {
+    const current = await requireConsoleUser(ctx, deps);
+    if (current) await renderProfile(ctx, current.user);
+  });
+
+  router.post('/account/browsers/:id/revoke', async (ctx) => {
+    const current = await requireConsoleUser(ctx, deps);
+    if (!current) return;
+    const form = z.object({ csrf: z.string().max(200) }).parse(await readForm(ctx));
+    deps.csrf.verify(ctx, form.csrf);
+    await deps.store.rememberedBrowsers.revoke(current.user.id, ctx.params.id ?? '');
+    ctx.status = 303;
+    ctx.redirect('/account?notice=browser');
+  });
+
+  router.post('/account/password', async (ctx) => {
+    const current = await requireConsoleUser(ctx, deps);
+    if (!current) return;
+    const form = passwordForm.parse(await readForm(ctx));
+    deps.csrf.verify(ctx, form.csrf);
+    const { user } = current;
+    if (!(await deps.services.passwords.verify(user.passwordHash, form.current))) {
+      ctx.status = 401;
+      return renderProfile(ctx, user, { passwordError: 'Your current password is not correct.' });
+    }
+    await setNewPassword(deps.store, deps.services.passwords, user, form.password);
+    await deps.services.audit.record({ id: user.id, email: user.email, ip: ctx.ip }, 'user.password_change', { type: 'user', id: user.id, label: user.email });
+    ctx.status = 303;
+    ctx.redirect('/account/login?return_to=/account%3Fnotice%3Dpassword');
+  });
+
+  return router;
+}
