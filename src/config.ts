@@ -44,7 +44,7 @@ const envSchema = z.object({
   OTP_BASE_DELAY_SECONDS: int(1, 3600).default(30),
   OTP_MAX_DELAY_SECONDS: int(1, 86400).default(900),
   OTP_HARD_STOP_FAILURES: int(2, 99).default(20),
-  REAUTH_MAX_AGE_SECONDS: int(30, 86400).default(300),
+  REAUTH_MAX_AGE_SECONDS: int(1, 86400).default(300),
   ARGON2_MEMORY_KIB: int(19456, 4 * 1024 * 1024).default(19456),
   ARGON2_TIME_COST: int(2, 20).default(2),
   ARGON2_PARALLELISM: int(1, 16).default(1),

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { isAppError } from '../domain/errors.ts';
 import { parseKeyRing } from '../domain/secret-box.ts';
 import { createServices } from '../services/index.ts';
-import { seedDatabase } from '../services/seed.ts';
+import { seedRoles } from '../services/seed.ts';
 import { connectDatabase } from '../store/connection.ts';
 import { createStore, prepareDatabase } from '../store/index.ts';
 import { provisionDatabase, runningLocalDatabase } from '../store/local-database.ts';
@@ -71,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     await prepareDatabase(connection).then((expiry) => expiry.stop());
     const store = createStore(connection);
-    await seedDatabase(config, store);
+    await seedRoles(config, store);
     const services = createServices(config, store, parseKeyRing(config.totpEncryptionKeys));
     const lines = await cliCommands(store, services)[command as CliCommandName](options);
     process.stdout.write(`${lines.join('\n')}${lines.length ? '\n' : ''}`);

@@ -16,7 +16,12 @@ export async function endAllSessions(store: Store, userId: string): Promise<void
 }
 
 /** Sets a new password after checking its strength; every session and remembered browser ends. */
-export async function setNewPassword(store: Store, hasher: PasswordHasher, user: User, password: string): Promise<void> {
+export async function setNewPassword(
+  store: Store,
+  hasher: PasswordHasher,
+  user: User,
+  password: string,
+): Promise<void> {
   const strength = checkPasswordStrength(password, { email: user.email, name: user.name });
   if (!strength.ok) throw new AppError('validation_failed', strength.message);
   await store.users.setPassword(user.id, await hasher.hash(password));

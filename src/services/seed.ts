@@ -35,6 +35,14 @@ export async function seedDatabase(config: Config, store: Store): Promise<void> 
     first_party: true,
     require_mfa: false,
   });
+  await seedRoles(config, store);
+}
+
+/**
+ * Creates the default roles when missing. The CLI runs only this part: clients follow the
+ * server's environment, which an operator's shell may not share.
+ */
+export async function seedRoles(config: Config, store: Store): Promise<void> {
   for (const role of config.roles) {
     if (!(await store.roles.findByName(role.name))) {
       await store.roles.create(role).catch(() => {});

@@ -6,6 +6,7 @@ import {
   checkOtpThrottle,
   describeRetry,
   recordOtpFailure,
+  type OtpThrottleDenied,
   type OtpThrottleSettings,
 } from '../domain/otp-throttle.ts';
 import { openSecret, sealSecret, type KeyRing } from '../domain/secret-box.ts';
@@ -58,8 +59,52 @@ export function twoFactorService(config: Config, store: Store, ring: KeyRing) {
     };
   }
 
+  /** A 429 that says when to retry (Retry-After) unless the hard stop was reached. */
+  function refusal(gate: OtpThrottleDenied, now: Date): CodeCheck {
+    const retryAfterSeconds = gate.hardStop
+      ? undefined
+      : Math.max(1, Math.ceil((gate.retryAt.getTime() - now.getTime()) / 1000));
+    return {
+      ok: false,
+      status: 429,
+      message: describeRetry(gate, now),
+      ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
+    };
+  }
+
+  /**
+   * Runs one code check per account at a time in this process, so parallel requests cannot all
+   * read the same failure count and get past the throttle together (read-modify-write race).
+   * A deployment with several instances also needs an atomic increment in the users repository.
+   */
+  const checking = new Map<string, Promise<unknown>>();
+  async function oneAtATime<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = checking.get(key) ?? Promise.resolve();
+    const run = previous.then(task, task);
+    const settled = run.catch(() => undefined);
+    checking.set(key, settled);
+    try {
+      return await run;
+    } finally {
+      if (checking.get(key) === settled) checking.delete(key);
+    }
+  }
+
   /** Checks the throttle, then the code; records the failure or the accepted time step. */
-  async function checkCode(
+  function checkCode(
+    user: User,
+    secret: string,
+    code: string,
+    mode: 'login' | 'enroll',
+  ): Promise<CodeCheck & { step?: number }> {
+    return oneAtATime(user.id, async () => {
+      // The counters as they are now, not as they were when this request loaded the user.
+      const current = (await store.users.findById(user.id)) ?? user;
+      return checkCodeWith(current, secret, code, mode);
+    });
+  }
+
+  async function checkCodeWith(
     user: User,
     secret: string,
     code: string,
@@ -68,17 +113,7 @@ export function twoFactorService(config: Config, store: Store, ring: KeyRing) {
     const now = new Date();
     const state = { failures: user.otpFailures, lockedUntil: user.otpLockedUntil };
     const gate = checkOtpThrottle(state, now, throttle);
-    if (!gate.allowed) {
-      const retryAfterSeconds = gate.hardStop
-        ? undefined
-        : Math.ceil((gate.retryAt.getTime() - now.getTime()) / 1000);
-      return {
-        ok: false,
-        status: 429,
-        message: describeRetry(gate, now),
-        ...(retryAfterSeconds ? { retryAfterSeconds } : {}),
-      };
-    }
+    if (!gate.allowed) return refusal(gate, now);
     const result = verifyTotp({
       secret,
       code,
@@ -97,7 +132,7 @@ export function twoFactorService(config: Config, store: Store, ring: KeyRing) {
     const next = recordOtpFailure(state, now, throttle);
     await store.users.recordOtpFailure(user.id, next.failures, next.lockedUntil);
     const after = checkOtpThrottle(next, now, throttle);
-    if (!after.allowed) return { ok: false, status: 429, message: describeRetry(after, now) };
+    if (!after.allowed) return refusal(after, now);
     return {
       ok: false,
       status: 401,

@@ -43,8 +43,14 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
   return {
     async roleUsage(id: string): Promise<Usage> {
       await mustRole(id);
-      const [users, groups] = await Promise.all([store.users.listByRole(id), store.groups.listByRole(id)]);
-      return { users: users.map((u) => ({ id: u.id, email: u.email })), groups: groups.map((g) => ({ id: g.id, name: g.name })) };
+      const [users, groups] = await Promise.all([
+        store.users.listByRole(id),
+        store.groups.listByRole(id),
+      ]);
+      return {
+        users: users.map((u) => ({ id: u.id, email: u.email })),
+        groups: groups.map((g) => ({ id: g.id, name: g.name })),
+      };
     },
 
     async groupUsage(id: string): Promise<Usage> {
@@ -53,13 +59,26 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
       return { users: users.map((u) => ({ id: u.id, email: u.email })), groups: [] };
     },
 
-    async createRole(actor: Actor, input: { name: string; enforce2fa: boolean; admin: boolean }): Promise<Role> {
+    async createRole(
+      actor: Actor,
+      input: { name: string; enforce2fa: boolean; admin: boolean },
+    ): Promise<Role> {
       const role = await store.roles.create(input);
-      await audit.record(actor, 'role.create', { type: 'role', id: role.id, label: role.name }, 'success', { enforce2fa: role.enforce2fa, admin: role.admin });
+      await audit.record(
+        actor,
+        'role.create',
+        { type: 'role', id: role.id, label: role.name },
+        'success',
+        { enforce2fa: role.enforce2fa, admin: role.admin },
+      );
       return role;
     },
 
-    async updateRole(actor: Actor, id: string, input: { name?: string; enforce2fa?: boolean; admin?: boolean }): Promise<Role> {
+    async updateRole(
+      actor: Actor,
+      id: string,
+      input: { name?: string; enforce2fa?: boolean; admin?: boolean },
+    ): Promise<Role> {
       const before = await mustRole(id);
       const role = await store.roles.update(id, input);
       if (!role) throw new AppError('not_found', 'No such role.');
@@ -69,7 +88,9 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
           throw new AppError('conflict', 'This change would leave no administrator.');
         });
       }
-      await audit.record(actor, 'role.update', { type: 'role', id, label: role.name }, 'success', { ...input });
+      await audit.record(actor, 'role.update', { type: 'role', id, label: role.name }, 'success', {
+        ...input,
+      });
       return role;
     },
 
@@ -77,11 +98,16 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
       const role = await mustRole(id);
       const usage = await this.roleUsage(id);
       if ((usage.users.length || usage.groups.length) && !confirmed) {
-        throw new AppError('in_use', `Role "${role.name}" is used by ${usage.users.length} user(s) and ${usage.groups.length} group(s). Confirm to delete it anyway.`, { ...usage });
+        throw new AppError(
+          'in_use',
+          `Role "${role.name}" is used by ${usage.users.length} user(s) and ${usage.groups.length} group(s). Confirm to delete it anyway.`,
+          { ...usage },
+        );
       }
       if (role.admin) {
         const others = (await store.roles.list()).filter((r) => r.admin && r.id !== id);
-        if (!others.length) throw new AppError('conflict', 'This is the only admin role: it cannot be deleted.');
+        if (!others.length)
+          throw new AppError('conflict', 'This is the only admin role: it cannot be deleted.');
       }
       await store.users.removeRoleEverywhere(id);
       await store.groups.removeRoleEverywhere(id);
@@ -91,17 +117,23 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
 
     async createGroup(actor: Actor, input: { name: string; roleIds: string[] }): Promise<Group> {
       const roles = await store.roles.findByIds(input.roleIds);
-      if (roles.length !== new Set(input.roleIds).size) throw new AppError('validation_failed', 'One or more roles do not exist.');
+      if (roles.length !== new Set(input.roleIds).size)
+        throw new AppError('validation_failed', 'One or more roles do not exist.');
       const group = await store.groups.create(input);
       await audit.record(actor, 'group.create', { type: 'group', id: group.id, label: group.name });
       return group;
     },
 
-    async updateGroup(actor: Actor, id: string, input: { name?: string; roleIds?: string[] }): Promise<Group> {
+    async updateGroup(
+      actor: Actor,
+      id: string,
+      input: { name?: string; roleIds?: string[] },
+    ): Promise<Group> {
       const before = await mustGroup(id);
       if (input.roleIds) {
         const roles = await store.roles.findByIds(input.roleIds);
-        if (roles.length !== new Set(input.roleIds).size) throw new AppError('validation_failed', 'One or more roles do not exist.');
+        if (roles.length !== new Set(input.roleIds).size)
+          throw new AppError('validation_failed', 'One or more roles do not exist.');
       }
       const group = await store.groups.update(id, input);
       if (!group) throw new AppError('not_found', 'No such group.');
@@ -109,7 +141,13 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
         await store.groups.update(id, { roleIds: before.roleIds });
         throw new AppError('conflict', 'This change would leave no administrator.');
       });
-      await audit.record(actor, 'group.update', { type: 'group', id, label: group.name }, 'success', { ...input });
+      await audit.record(
+        actor,
+        'group.update',
+        { type: 'group', id, label: group.name },
+        'success',
+        { ...input },
+      );
       return group;
     },
 
@@ -117,7 +155,11 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
       const group = await mustGroup(id);
       const usage = await this.groupUsage(id);
       if (usage.users.length && !confirmed) {
-        throw new AppError('in_use', `Group "${group.name}" has ${usage.users.length} member(s). Confirm to delete it anyway.`, { ...usage });
+        throw new AppError(
+          'in_use',
+          `Group "${group.name}" has ${usage.users.length} member(s). Confirm to delete it anyway.`,
+          { ...usage },
+        );
       }
       const { items } = await store.users.list({ page: 1, pageSize: 10_000 });
       let adminsLeft = 0;
@@ -125,7 +167,8 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
         const without = { ...user, groupIds: user.groupIds.filter((g) => g !== id) };
         if (!user.disabled && (await loadAccessProfile(store, without)).isAdmin) adminsLeft += 1;
       }
-      if (!adminsLeft) throw new AppError('conflict', 'Deleting this group would leave no administrator.');
+      if (!adminsLeft)
+        throw new AppError('conflict', 'Deleting this group would leave no administrator.');
       await store.users.removeGroupEverywhere(id);
       await store.groups.delete(id);
       await audit.record(actor, 'group.delete', { type: 'group', id, label: group.name });

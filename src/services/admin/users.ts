@@ -61,14 +61,20 @@ export function toAdminView(user: User, profile: AccessProfile): AdminUserView {
   };
 }
 
-async function checkIds(store: Store, roleIds: string[] | undefined, groupIds: string[] | undefined): Promise<void> {
+async function checkIds(
+  store: Store,
+  roleIds: string[] | undefined,
+  groupIds: string[] | undefined,
+): Promise<void> {
   if (roleIds) {
     const found = await store.roles.findByIds(roleIds);
-    if (found.length !== new Set(roleIds).size) throw new AppError('validation_failed', 'One or more roles do not exist.');
+    if (found.length !== new Set(roleIds).size)
+      throw new AppError('validation_failed', 'One or more roles do not exist.');
   }
   if (groupIds) {
     const found = await store.groups.findByIds(groupIds);
-    if (found.length !== new Set(groupIds).size) throw new AppError('validation_failed', 'One or more groups do not exist.');
+    if (found.length !== new Set(groupIds).size)
+      throw new AppError('validation_failed', 'One or more groups do not exist.');
   }
 }
 
@@ -87,7 +93,12 @@ async function activeAdminCount(store: Store): Promise<number> {
  * on, a new password or disabling ends the user's sessions and remembered browsers, and the last
  * admin cannot remove their own admin access or disable themselves.
  */
-export function adminUsers(deps: { store: Store; passwords: PasswordHasher; twoFactor: TwoFactorService; audit: AuditTrail }) {
+export function adminUsers(deps: {
+  store: Store;
+  passwords: PasswordHasher;
+  twoFactor: TwoFactorService;
+  audit: AuditTrail;
+}) {
   const { store, passwords, twoFactor, audit } = deps;
 
   async function view(user: User): Promise<AdminUserView> {
@@ -103,7 +114,12 @@ export function adminUsers(deps: { store: Store; passwords: PasswordHasher; twoF
   return {
     async list(query: { search?: string; page: number; pageSize: number }) {
       const { items, total } = await store.users.list(query);
-      return { items: await Promise.all(items.map(view)), total, page: query.page, pageSize: query.pageSize };
+      return {
+        items: await Promise.all(items.map(view)),
+        total,
+        page: query.page,
+        pageSize: query.pageSize,
+      };
     },
 
     async get(id: string): Promise<AdminUserView> {
@@ -111,10 +127,16 @@ export function adminUsers(deps: { store: Store; passwords: PasswordHasher; twoF
     },
 
     async create(actor: Actor, input: UserCreateInput): Promise<AdminUserView> {
-      const strength = checkPasswordStrength(input.password, { email: input.email, name: input.name });
+      const strength = checkPasswordStrength(input.password, {
+        email: input.email,
+        name: input.name,
+      });
       if (!strength.ok) throw new AppError('validation_failed', strength.message);
       await checkIds(store, input.roleIds, input.groupIds);
-      const user = await store.users.create({ ...input, passwordHash: await passwords.hash(input.password) });
+      const user = await store.users.create({
+        ...input,
+        passwordHash: await passwords.hash(input.password),
+      });
       await audit.record(actor, 'user.create', { type: 'user', id: user.id, label: user.email });
       return view(user);
     },
@@ -122,18 +144,33 @@ export function adminUsers(deps: { store: Store; passwords: PasswordHasher; twoF
     async update(actor: Actor, id: string, input: UserUpdateInput): Promise<AdminUserView> {
       const before = await mustFind(id);
       if (input.twoFactorEnabled === true && !before.totp) {
-        throw new AppError('forbidden', 'An administrator cannot turn on two-factor authentication for someone else: only the user can, from their Profile page.');
+        throw new AppError(
+          'forbidden',
+          'An administrator cannot turn on two-factor authentication for someone else: only the user can, from their Profile page.',
+        );
       }
       await checkIds(store, input.roleIds, input.groupIds);
       if (actor.id === id) await guardSelf(before, input);
       if (input.password !== undefined) {
-        const strength = checkPasswordStrength(input.password, { email: input.email ?? before.email, name: input.name ?? before.name });
+        const strength = checkPasswordStrength(input.password, {
+          email: input.email ?? before.email,
+          name: input.name ?? before.name,
+        });
         if (!strength.ok) throw new AppError('validation_failed', strength.message);
       }
       const target = { type: 'user', id, label: before.email };
-      await store.users.update(id, { email: input.email, name: input.name, roleIds: input.roleIds, groupIds: input.groupIds, disabled: input.disabled });
-      const changed = Object.keys(input).filter((k) => k !== 'password' && k !== 'twoFactorEnabled');
-      if (changed.length) await audit.record(actor, 'user.update', target, 'success', { fields: changed });
+      await store.users.update(id, {
+        email: input.email,
+        name: input.name,
+        roleIds: input.roleIds,
+        groupIds: input.groupIds,
+        disabled: input.disabled,
+      });
+      const changed = Object.keys(input).filter(
+        (k) => k !== 'password' && k !== 'twoFactorEnabled',
+      );
+      if (changed.length)
+        await audit.record(actor, 'user.update', target, 'success', { fields: changed });
       if (input.password !== undefined) {
         await store.users.setPassword(id, await passwords.hash(input.password));
         await endAllSessions(store, id);
@@ -166,11 +203,18 @@ export function adminUsers(deps: { store: Store; passwords: PasswordHasher; twoF
   /** The last admin may not lock themselves (and so everyone) out of administration. */
   async function guardSelf(before: User, input: UserUpdateInput): Promise<void> {
     if (!(await loadAccessProfile(store, before)).isAdmin) return;
-    const after = { ...before, roleIds: input.roleIds ?? before.roleIds, groupIds: input.groupIds ?? before.groupIds };
+    const after = {
+      ...before,
+      roleIds: input.roleIds ?? before.roleIds,
+      groupIds: input.groupIds ?? before.groupIds,
+    };
     const stillAdmin = (await loadAccessProfile(store, after)).isAdmin;
     const disabling = input.disabled === true;
     if ((stillAdmin && !disabling) || (await activeAdminCount(store)) > 1) return;
-    throw new AppError('conflict', 'You are the last administrator: you cannot remove your own admin access or disable yourself.');
+    throw new AppError(
+      'conflict',
+      'You are the last administrator: you cannot remove your own admin access or disable yourself.',
+    );
   }
 }
 
