@@ -121,6 +121,16 @@ export function twoFactorService(config: Config, store: Store, ring: KeyRing) {
       window: config.totp.window,
       lastUsedStep: mode === 'login' ? (user.totp?.lastUsedStep ?? null) : null,
     });
+    if (result.ok || result.reason !== 'malformed') {
+      // Every checked code counts as an attempt, claimed atomically against the counter this
+      // check started from, so parallel requests (even on several instances) get one guess each.
+      const claimed = await store.users.claimOtpAttempt(user.id, state.failures);
+      if (!claimed)
+        return refusal(
+          { allowed: false, hardStop: false, retryAt: new Date(now.getTime() + 1000) },
+          now,
+        );
+    }
     if (result.ok) return { ok: true, step: result.step };
     if (result.reason === 'malformed') {
       return {

@@ -244,6 +244,19 @@ export function usersRepository(connection: Connection) {
       return result.modifiedCount === 1;
     },
 
+    /**
+     * Counts one code attempt, only if the counter still has the value the check started from:
+     * two concurrent checks cannot both use the same attempt (throttling holds across instances).
+     */
+    async claimOtpAttempt(id: string, failuresSeen: number): Promise<boolean> {
+      const result = await Users.updateOne(
+        { _id: id, otpFailures: failuresSeen },
+        { $inc: { otpFailures: 1 } },
+      );
+      return result.modifiedCount === 1;
+    },
+
+    /** Stores the lock that follows a wrong code (the attempt itself was already counted). */
     async recordOtpFailure(id: string, failures: number, lockedUntil: Date | null): Promise<void> {
       await Users.updateOne(
         { _id: id },
