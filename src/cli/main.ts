@@ -51,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
   const options: Options = {
     ...values,
     role: values.role?.length === 1 ? values.role[0] : values.role,
+    group: values.group?.length === 1 ? values.group[0] : values.group,
   };
   const config = loadConfig(process.env);
   if (!command || !(COMMAND_NAMES as readonly string[]).includes(command)) {

@@ -17,6 +17,24 @@ const GRANTABLE = new Set([
   'BackchannelAuthenticationRequest',
 ]);
 
+/**
+ * Field names MongoDB-compatible servers refuse or misread ('.' anywhere, '$' first; FerretDB
+ * rejects both), e.g. a Grant's `resources` keyed by resource URL. Keys are escaped reversibly
+ * ('%' too) on write and restored on read; top-level fields we query on never need it.
+ */
+function escapeKeys(value: unknown, decode: boolean): unknown {
+  if (Array.isArray(value)) return value.map((item) => escapeKeys(item, decode));
+  if (!value || typeof value !== 'object' || value instanceof Date) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    const name = decode
+      ? key.replace(/%(25|2E|24)/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+      : key.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/^\$/, '%24');
+    out[name] = escapeKeys(inner, decode);
+  }
+  return out;
+}
+
 /** Collection name for an oidc-provider model: one collection each, `oidc_<model>`. */
 export function oidcCollectionName(model: string): string {
   return `oidc_${model.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()}`;
@@ -42,7 +60,7 @@ class MongoOidcAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    const doc: Omit<StoredModel, '_id'> = { payload };
+    const doc: Omit<StoredModel, '_id'> = { payload: escapeKeys(payload, false) as AdapterPayload };
     if (expiresIn) doc.expiresAt = new Date(Date.now() + expiresIn * 1000);
     await this.#collection.replaceOne({ _id: id }, doc, { upsert: true });
   }
@@ -78,7 +96,7 @@ class MongoOidcAdapter implements Adapter {
   #live(doc: StoredModel | null): AdapterPayload | undefined {
     if (!doc) return undefined;
     if (doc.expiresAt && doc.expiresAt.getTime() <= Date.now()) return undefined;
-    return doc.payload;
+    return escapeKeys(doc.payload, true) as AdapterPayload;
   }
 }
 

@@ -12,6 +12,8 @@ import { secondFactorRoutes } from './interaction/second-factor.routes.ts';
 import { consoleSessionRoutes } from './console/session.ts';
 import { profileRoutes } from './account/profile.routes.ts';
 import { accountTwoFactorRoutes } from './account/two-factor.routes.ts';
+import { adminApiRouters } from './admin/api/index.ts';
+import { adminPageRouters } from './admin/pages/index.ts';
 
 const stylesheet = readFileSync(join(PROJECT_ROOT, 'public', 'app.css'));
 
@@ -46,6 +48,8 @@ export function createApp(deps: WebDeps): Koa {
     consoleSessionRoutes(deps),
     profileRoutes(deps),
     accountTwoFactorRoutes(deps),
+    ...adminApiRouters(deps),
+    ...adminPageRouters(deps),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   const providerCallback = deps.provider.callback();

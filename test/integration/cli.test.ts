@@ -268,10 +268,10 @@ describe('cli: operator commands against a real database', () => {
     await cli('user:create', '--email', 'pat@example.com', '--password', password);
     await cli('group:create', '--name', 'office');
     const role = await cli('user:add-role', '--email', 'pat@example.com', '--role', 'editor');
-    expect(role.code).toBe(0);
+    expect(role).toMatchObject({ code: 0 });
     expect(role.stdout).toBe('pat@example.com has role editor\n');
     const group = await cli('user:add-group', '--email', 'pat@example.com', '--group', 'office');
-    expect(group.code).toBe(0);
+    expect(group).toMatchObject({ code: 0 });
     expect(group.stdout).toBe('pat@example.com is in group office\n');
     const user = await op.store.users.findByEmail('pat@example.com');
     expect(user?.roleIds).toEqual([(await op.store.roles.findByName('editor'))?.id]);

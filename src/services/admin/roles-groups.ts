@@ -105,9 +105,17 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
         );
       }
       if (role.admin) {
-        const others = (await store.roles.list()).filter((r) => r.admin && r.id !== id);
-        if (!others.length)
-          throw new AppError('conflict', 'This is the only admin role: it cannot be deleted.');
+        const { items } = await store.users.list({ page: 1, pageSize: 10_000 });
+        let adminsLeft = 0;
+        for (const user of items) {
+          const profile = await loadAccessProfile(store, user);
+          if (!user.disabled && profile.effectiveRoles.some((r) => r.admin && r.id !== id)) {
+            adminsLeft += 1;
+          }
+        }
+        if (!adminsLeft) {
+          throw new AppError('conflict', 'Deleting this role would leave no administrator.');
+        }
       }
       await store.users.removeRoleEverywhere(id);
       await store.groups.removeRoleEverywhere(id);

@@ -69,7 +69,11 @@ export function groupsRepository(connection: Connection) {
       if (changes.name !== undefined) set.name = changes.name.trim();
       if (changes.roleIds !== undefined) set.roleIds = toObjectIds(changes.roleIds);
       try {
-        const doc = await Groups.findByIdAndUpdate(id, { $set: set }, { new: true }).lean();
+        const doc = await Groups.findByIdAndUpdate(
+          id,
+          { $set: set },
+          { returnDocument: 'after' },
+        ).lean();
         return doc ? toGroup(doc as LeanGroup) : null;
       } catch (error) {
         if (isDuplicateKey(error)) throw duplicate(changes.name ?? '');

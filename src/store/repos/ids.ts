@@ -15,7 +15,13 @@ export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** True for MongoDB duplicate-key errors (unique index violations). */
+/**
+ * True for MongoDB duplicate-key errors (unique index violations). FerretDB's SQLite backend
+ * reports a violation inside findAndModify as code 1 (InternalError) with SQLite's message.
+ */
 export function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: number }).code === 11000;
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: number; message?: unknown };
+  if (code === 11000) return true;
+  return code === 1 && typeof message === 'string' && /UNIQUE constraint failed/.test(message);
 }

@@ -10,12 +10,19 @@ export function oidcSessionsRepository(connection: Connection) {
   return {
     async revokeForAccount(accountId: string): Promise<void> {
       const grants = db().collection<{ _id: string }>(oidcCollectionName('Grant'));
-      const grantIds = (await grants.find({ 'payload.accountId': accountId }, { projection: { _id: 1 } }).toArray()).map((g) => g._id);
+      const grantIds = (
+        await grants.find({ 'payload.accountId': accountId }, { projection: { _id: 1 } }).toArray()
+      ).map((g) => g._id);
       for (const model of ['AccessToken', 'RefreshToken', 'AuthorizationCode']) {
-        if (grantIds.length) await db().collection(oidcCollectionName(model)).deleteMany({ 'payload.grantId': { $in: grantIds } });
+        if (grantIds.length)
+          await db()
+            .collection(oidcCollectionName(model))
+            .deleteMany({ 'payload.grantId': { $in: grantIds } });
       }
       await grants.deleteMany({ 'payload.accountId': accountId });
-      await db().collection(oidcCollectionName('Session')).deleteMany({ 'payload.accountId': accountId });
+      await db()
+        .collection(oidcCollectionName('Session'))
+        .deleteMany({ 'payload.accountId': accountId });
     },
   };
 }

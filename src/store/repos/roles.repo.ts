@@ -73,7 +73,11 @@ export function rolesRepository(connection: Connection) {
     async update(id: string, changes: Partial<RoleInput>): Promise<Role | null> {
       if (!isObjectId(id)) return null;
       try {
-        const doc = await Roles.findByIdAndUpdate(id, { $set: changes }, { new: true }).lean();
+        const doc = await Roles.findByIdAndUpdate(
+          id,
+          { $set: changes },
+          { returnDocument: 'after' },
+        ).lean();
         return doc ? toRole(doc as LeanRole) : null;
       } catch (error) {
         if (isDuplicateKey(error)) throw duplicate(changes.name ?? '');

@@ -131,7 +131,9 @@ export function usersRepository(connection: Connection) {
       if (changes.groupIds !== undefined) set.groupIds = toObjectIds(changes.groupIds);
       if (changes.disabled === true) return this.bumpEpoch(id, set);
       try {
-        return lean(await Users.findByIdAndUpdate(id, { $set: set }, { new: true }).lean());
+        return lean(
+          await Users.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean(),
+        );
       } catch (error) {
         if (isDuplicateKey(error)) {
           throw new AppError('conflict', `A user with email ${changes.email ?? ''} already exists`);
@@ -147,7 +149,7 @@ export function usersRepository(connection: Connection) {
         await Users.findByIdAndUpdate(
           id,
           { $set: set, $inc: { sessionEpoch: 1 } },
-          { new: true },
+          { returnDocument: 'after' },
         ).lean(),
       );
     },
@@ -167,7 +169,7 @@ export function usersRepository(connection: Connection) {
         await Users.findByIdAndUpdate(
           id,
           { $addToSet: { roleIds: toObjectIds([roleId])[0] } },
-          { new: true },
+          { returnDocument: 'after' },
         ).lean(),
       );
     },
@@ -178,7 +180,7 @@ export function usersRepository(connection: Connection) {
         await Users.findByIdAndUpdate(
           id,
           { $addToSet: { groupIds: toObjectIds([groupId])[0] } },
-          { new: true },
+          { returnDocument: 'after' },
         ).lean(),
       );
     },

@@ -67,7 +67,11 @@ export function profileRoutes(deps: WebDeps): Router {
       return renderProfile(ctx, user, { passwordError: 'Your current password is not correct.' });
     }
     await setNewPassword(deps.store, deps.services.passwords, user, form.password);
-    await deps.services.audit.record({ id: user.id, email: user.email, ip: ctx.ip }, 'user.password_change', { type: 'user', id: user.id, label: user.email });
+    await deps.services.audit.record(
+      { id: user.id, email: user.email, ip: ctx.ip },
+      'user.password_change',
+      { type: 'user', id: user.id, label: user.email },
+    );
     ctx.status = 303;
     ctx.redirect('/account/login?return_to=/account%3Fnotice%3Dpassword');
   });

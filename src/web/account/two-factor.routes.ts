@@ -56,7 +56,11 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
       ctx.status = check.status;
       return renderEnable(ctx, (await deps.store.users.findById(user.id)) ?? user, check.message);
     }
-    await deps.services.audit.record({ id: user.id, email: user.email, ip: ctx.ip }, 'totp.enabled', { type: 'user', id: user.id, label: user.email });
+    await deps.services.audit.record(
+      { id: user.id, email: user.email, ip: ctx.ip },
+      'totp.enabled',
+      { type: 'user', id: user.id, label: user.email },
+    );
     ctx.status = 303;
     ctx.redirect('/account?notice=enabled');
   });
@@ -77,7 +81,10 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
     if (!user.totp) return void ctx.redirect('/account');
     if (!form.confirm) {
       ctx.status = 400;
-      return renderDisable(ctx, 'Tick the box to confirm that you want to turn two-factor authentication off.');
+      return renderDisable(
+        ctx,
+        'Tick the box to confirm that you want to turn two-factor authentication off.',
+      );
     }
     let proven = false;
     if (form.code.trim()) {
@@ -95,7 +102,13 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
       return renderDisable(ctx, 'Enter a current code from your app, or your password.');
     }
     await twoFactor.disable(user.id);
-    await deps.services.audit.record({ id: user.id, email: user.email, ip: ctx.ip }, 'totp.disabled', { type: 'user', id: user.id, label: user.email }, 'success', { by: 'self' });
+    await deps.services.audit.record(
+      { id: user.id, email: user.email, ip: ctx.ip },
+      'totp.disabled',
+      { type: 'user', id: user.id, label: user.email },
+      'success',
+      { by: 'self' },
+    );
     ctx.status = 303;
     ctx.redirect('/account?notice=disabled');
   });

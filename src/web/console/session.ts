@@ -37,7 +37,15 @@ const sessionSchema = z.object({
 const pendingSchema = z.object({ verifier: z.string(), state: z.string(), returnTo: z.string() });
 
 function cookieOptions(deps: WebDeps, maxAgeMs: number) {
-  return { httpOnly: true, sameSite: 'lax' as const, secure: deps.config.secureCookies, signed: true, path: '/', maxAge: maxAgeMs, overwrite: true };
+  return {
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: deps.config.secureCookies,
+    signed: true,
+    path: '/',
+    maxAge: maxAgeMs,
+    overwrite: true,
+  };
 }
 
 function readCookie<T>(ctx: Context, name: string, schema: z.ZodType<T>): T | null {
@@ -51,13 +59,25 @@ function readCookie<T>(ctx: Context, name: string, schema: z.ZodType<T>): T | nu
   }
 }
 
-function writeCookie(ctx: Context, deps: WebDeps, name: string, value: unknown, maxAgeMs: number): void {
-  ctx.cookies.set(name, Buffer.from(JSON.stringify(value)).toString('base64url'), cookieOptions(deps, maxAgeMs));
+function writeCookie(
+  ctx: Context,
+  deps: WebDeps,
+  name: string,
+  value: unknown,
+  maxAgeMs: number,
+): void {
+  ctx.cookies.set(
+    name,
+    Buffer.from(JSON.stringify(value)).toString('base64url'),
+    cookieOptions(deps, maxAgeMs),
+  );
 }
 
 /** Only our own pages are valid destinations after sign-in (no open redirect). */
 function safeReturnTo(value: unknown): string {
-  return typeof value === 'string' && /^\/(account|admin)(\/[\w\-/]*)?(\?[\w=&%.-]*)?$/.test(value) ? value : '/account';
+  return typeof value === 'string' && /^\/(account|admin)(\/[\w\-/]*)?(\?[\w=&%.-]*)?$/.test(value)
+    ? value
+    : '/account';
 }
 
 /**
@@ -65,10 +85,21 @@ function safeReturnTo(value: unknown): string {
  * `account-console` client, so the account and admin pages obey exactly the same password and
  * 2FA rules as Produce and Manage. `maxAgeSeconds` forces a fresh password (recent sign-in).
  */
-export function startConsoleLogin(ctx: Context, deps: WebDeps, returnTo: string, maxAgeSeconds?: number): void {
+export function startConsoleLogin(
+  ctx: Context,
+  deps: WebDeps,
+  returnTo: string,
+  maxAgeSeconds?: number,
+): void {
   const verifier = randomBytes(32).toString('base64url');
   const state = randomBytes(16).toString('base64url');
-  writeCookie(ctx, deps, AUTH_COOKIE, { verifier, state, returnTo: safeReturnTo(returnTo) } satisfies PendingLogin, 15 * 60 * 1000);
+  writeCookie(
+    ctx,
+    deps,
+    AUTH_COOKIE,
+    { verifier, state, returnTo: safeReturnTo(returnTo) } satisfies PendingLogin,
+    15 * 60 * 1000,
+  );
   const url = new URL(`${deps.config.issuer}/auth`);
   url.search = new URLSearchParams({
     client_id: CONSOLE_CLIENT_ID,
@@ -85,7 +116,10 @@ export function startConsoleLogin(ctx: Context, deps: WebDeps, returnTo: string,
 }
 
 /** The current console session, or null (expired, signed out, or invalidated by sessionEpoch). */
-export async function currentConsoleUser(ctx: Context, deps: WebDeps): Promise<{ user: User; session: ConsoleSession } | null> {
+export async function currentConsoleUser(
+  ctx: Context,
+  deps: WebDeps,
+): Promise<{ user: User; session: ConsoleSession } | null> {
   const session = readCookie(ctx, SESSION_COOKIE, sessionSchema);
   if (!session || session.exp * 1000 <= Date.now()) return null;
   const user = await deps.store.users.findById(session.sub);
@@ -103,9 +137,13 @@ export async function requireConsoleUser(
   options: { recentSeconds?: number } = {},
 ): Promise<{ user: User; session: ConsoleSession } | null> {
   const current = await currentConsoleUser(ctx, deps);
-  const stale = current && options.recentSeconds !== undefined && Date.now() / 1000 - current.session.authTime > options.recentSeconds;
+  const stale =
+    current &&
+    options.recentSeconds !== undefined &&
+    Date.now() / 1000 - current.session.authTime > options.recentSeconds;
   if (current && !stale) return current;
-  if (ctx.method !== 'GET') throw new AppError('unauthorized', 'Your session ended. Sign in again.');
+  if (ctx.method !== 'GET')
+    throw new AppError('unauthorized', 'Your session ended. Sign in again.');
   startConsoleLogin(ctx, deps, ctx.originalUrl, stale ? options.recentSeconds : undefined);
   return null;
 }
@@ -114,14 +152,25 @@ export async function requireConsoleUser(
 export function consoleSessionRoutes(deps: WebDeps): Router {
   const router = new Router();
 
-  router.get('/account/login', (ctx) => startConsoleLogin(ctx, deps, safeReturnTo(ctx.query.return_to)));
+  router.get('/account/login', (ctx) =>
+    startConsoleLogin(ctx, deps, safeReturnTo(ctx.query.return_to)),
+  );
 
   router.get('/account/callback', async (ctx) => {
     const pending = readCookie(ctx, AUTH_COOKIE, pendingSchema);
     ctx.cookies.set(AUTH_COOKIE, null, cookieOptions(deps, 0));
-    const query = z.object({ code: z.string().max(200).optional(), state: z.string().max(200), error: z.string().max(100).optional() }).safeParse(ctx.query);
+    const query = z
+      .object({
+        code: z.string().max(200).optional(),
+        state: z.string().max(200),
+        error: z.string().max(100).optional(),
+      })
+      .safeParse(ctx.query);
     if (!pending || !query.success || query.data.state !== pending.state) {
-      throw new AppError('bad_request', 'This sign-in link is not valid any more. Start again from your account page.');
+      throw new AppError(
+        'bad_request',
+        'This sign-in link is not valid any more. Start again from your account page.',
+      );
     }
     if (query.data.error || !query.data.code) {
       ctx.redirect('/account/signed-out');
@@ -129,8 +178,17 @@ export function consoleSessionRoutes(deps: WebDeps): Router {
     }
     const code = await deps.provider.AuthorizationCode.find(query.data.code);
     const challenge = createHash('sha256').update(pending.verifier).digest('base64url');
-    if (!code || code.clientId !== CONSOLE_CLIENT_ID || Reflect.get(code, 'consumed') || code.codeChallenge !== challenge || !code.accountId) {
-      throw new AppError('bad_request', 'This sign-in link is not valid any more. Start again from your account page.');
+    if (
+      !code ||
+      code.clientId !== CONSOLE_CLIENT_ID ||
+      Reflect.get(code, 'consumed') ||
+      code.codeChallenge !== challenge ||
+      !code.accountId
+    ) {
+      throw new AppError(
+        'bad_request',
+        'This sign-in link is not valid any more. Start again from your account page.',
+      );
     }
     await code.consume();
     const user = await deps.store.users.findById(code.accountId);

@@ -1,0 +1,71 @@
+import type { Context } from 'koa';
+import { AppError } from '../../../domain/errors.ts';
+import { ADMIN_SCOPE, adminApiResource } from '../../../oidc/provider.ts';
+import { loadAccessProfile } from '../../../services/access-profile.ts';
+import type { Actor } from '../../../services/audit.ts';
+import type { WebDeps } from '../../context.ts';
+
+/** The token's audience as a list, whatever shape the provider stored it in. */
+function audiences(aud: unknown): string[] {
+  if (typeof aud === 'string') return [aud];
+  if (Array.isArray(aud)) return aud.filter((a): a is string => typeof a === 'string');
+  return [];
+}
+
+/**
+ * Authenticates an admin API request from its `Authorization: Bearer` access token, as issued by
+ * our own provider for the admin API resource (RFC 8707) with the `admin` scope. Answers 401
+ * (`WWW-Authenticate: Bearer ...`, RFC 6750) for a missing, unknown, expired, revoked or
+ * wrong-audience token or a deleted/disabled account, and 403 for a valid token whose scope or
+ * user is not (or no longer) admin. Admin status is read fresh on every request, so removing a
+ * role takes effect at once. Returns the actor to record in the audit trail.
+ */
+export async function authenticateAdmin(ctx: Context, deps: WebDeps): Promise<Actor> {
+  const resource = adminApiResource(deps.config.issuer);
+  ctx.set('Cache-Control', 'no-store');
+  const challenge = (error?: string, extra = '') =>
+    `Bearer realm="${resource}"${error ? `, error="${error}"` : ''}${extra}`;
+  const invalid = (message: string): never => {
+    ctx.set('WWW-Authenticate', challenge('invalid_token'));
+    throw new AppError('unauthorized', message);
+  };
+
+  const header = ctx.get('authorization');
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  if (!header) {
+    // RFC 6750 §3.1: no error code when the request carried no credentials at all.
+    ctx.set('WWW-Authenticate', challenge());
+    throw new AppError(
+      'unauthorized',
+      'An admin access token is required (Authorization: Bearer).',
+    );
+  }
+  if (!match?.[1]) return invalid('The Authorization header must be "Bearer <access token>".');
+
+  const token = await deps.provider.AccessToken.find(match[1]);
+  if (!token || token.isExpired) return invalid('The access token is invalid or expired.');
+  if (!audiences(token.aud).includes(resource)) {
+    return invalid('The access token was not issued for the admin API.');
+  }
+  if (token.isSenderConstrained()) return invalid('Sender-constrained tokens are not supported.');
+  if (token.grantId) {
+    const grant = await deps.provider.Grant.find(token.grantId);
+    if (!grant || grant.accountId !== token.accountId) {
+      return invalid('The access token was revoked.');
+    }
+  }
+  if (
+    !String(token.scope ?? '')
+      .split(' ')
+      .includes(ADMIN_SCOPE)
+  ) {
+    ctx.set('WWW-Authenticate', challenge('insufficient_scope', `, scope="${ADMIN_SCOPE}"`));
+    throw new AppError('forbidden', 'The access token lacks the admin scope.');
+  }
+  const user = token.accountId ? await deps.store.users.findById(token.accountId) : null;
+  if (!user || user.disabled) return invalid('The account behind this token is not active.');
+  if (!(await loadAccessProfile(deps.store, user)).isAdmin) {
+    throw new AppError('forbidden', 'This account does not have an admin role.');
+  }
+  return { id: user.id, email: user.email, ip: ctx.ip };
+}

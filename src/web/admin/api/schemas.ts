@@ -1,0 +1,163 @@
+import { z } from 'zod';
+import { PASSWORD_MAX_LENGTH } from '../../../domain/password-policy.ts';
+
+/**
+ * Zod schemas of the admin JSON API: the same objects validate requests and build the OpenAPI
+ * document, so the two cannot disagree. Request bodies and queries are strict (unknown fields are
+ * a 400). Ids are plain strings here: a malformed id is simply unknown (404), never a 400.
+ */
+
+const id = z.string().min(1).max(64).meta({ description: 'Object id (24 hex digits).' });
+const ids = z.array(id).max(200);
+const name = z.string().trim().min(1).max(100);
+
+export const idParams = z.object({ id }).strict();
+
+export const pageQuery = z
+  .object({
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+
+export const userListQuery = pageQuery
+  .extend({ search: z.string().trim().max(200).optional() })
+  .strict();
+export const auditQuery = pageQuery
+  .extend({
+    targetId: id.optional().meta({ description: 'Events about, or made by, this id.' }),
+  })
+  .strict();
+export const deleteQuery = z
+  .object({
+    confirm: z
+      .enum(['true', 'false'])
+      .optional()
+      .meta({ description: 'Must be "true" to delete something that is still in use.' }),
+  })
+  .strict();
+
+const email = z.email().max(254);
+const password = z.string().min(1).max(PASSWORD_MAX_LENGTH);
+
+export const userCreateBody = z
+  .object({
+    email,
+    name: z.string().trim().max(200).default(''),
+    password,
+    roleIds: ids.default([]),
+    groupIds: ids.default([]),
+  })
+  .strict();
+
+export const userPatchBody = z
+  .object({
+    email: email.optional(),
+    name: z.string().trim().max(200).optional(),
+    password: password.optional(),
+    roleIds: ids.optional(),
+    groupIds: ids.optional(),
+    disabled: z.boolean().optional(),
+    twoFactorEnabled: z.boolean().optional().meta({
+      description:
+        'Only `false` is accepted: an administrator can turn 2FA off, never on (only the user can, from their Profile page).',
+    }),
+  })
+  .strict();
+
+export const roleCreateBody = z
+  .object({
+    name,
+    enforce2fa: z.boolean().default(false),
+    admin: z.boolean().default(false),
+  })
+  .strict();
+export const rolePatchBody = z
+  .object({
+    name: name.optional(),
+    enforce2fa: z.boolean().optional(),
+    admin: z.boolean().optional(),
+  })
+  .strict();
+
+export const groupCreateBody = z.object({ name, roleIds: ids.default([]) }).strict();
+export const groupPatchBody = z.object({ name: name.optional(), roleIds: ids.optional() }).strict();
+
+// Response shapes (documentation only; the services produce them).
+
+export const userView = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string(),
+    disabled: z.boolean(),
+    roleIds: z.array(z.string()),
+    groupIds: z.array(z.string()),
+    twoFactorEnabled: z.boolean(),
+    twoFactorRequired: z.boolean(),
+    twoFactorRequiredBy: z.array(z.object({ role: z.string(), group: z.string().nullable() })),
+    isAdmin: z.boolean(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'User' });
+
+export const roleView = z
+  .object({ id: z.string(), name: z.string(), enforce2fa: z.boolean(), admin: z.boolean() })
+  .meta({ id: 'Role' });
+
+export const groupView = z
+  .object({ id: z.string(), name: z.string(), roleIds: z.array(z.string()) })
+  .meta({ id: 'Group' });
+
+export const usageView = z
+  .object({
+    users: z.array(z.object({ id: z.string(), email: z.string() })),
+    groups: z.array(z.object({ id: z.string(), name: z.string() })),
+  })
+  .meta({ id: 'Usage', description: 'Where a role or group is used (for a group: its members).' });
+
+export const auditEventView = z
+  .object({
+    id: z.string(),
+    at: z.iso.datetime(),
+    actorId: z.string().nullable(),
+    actorEmail: z.string().nullable(),
+    action: z.string(),
+    targetType: z.string().nullable(),
+    targetId: z.string().nullable(),
+    targetLabel: z.string().nullable(),
+    ip: z.string().nullable(),
+    result: z.enum(['success', 'failure']),
+    details: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .meta({ id: 'AuditEvent' });
+
+export const errorView = z
+  .object({
+    error: z.string().meta({ description: 'Stable error code (src/domain/errors.ts).' }),
+    message: z.string(),
+    details: z.unknown().optional(),
+  })
+  .meta({ id: 'Error' });
+
+/** `{ items, total, page, pageSize }` around a list of `item`. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    total: z.number().int(),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+  });
+}
+
+/** Slices an in-memory list into one page. */
+export function paginate<T>(all: T[], query: { page: number; pageSize: number }) {
+  const start = (query.page - 1) * query.pageSize;
+  return {
+    items: all.slice(start, start + query.pageSize),
+    total: all.length,
+    page: query.page,
+    pageSize: query.pageSize,
+  };
+}

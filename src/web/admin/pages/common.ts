@@ -1,0 +1,171 @@
+import type { Context } from 'koa';
+import { AppError, isAppError } from '../../../domain/errors.ts';
+import { loadAccessProfile } from '../../../services/access-profile.ts';
+import type { Usage } from '../../../services/admin/roles-groups.ts';
+import type { Actor } from '../../../services/audit.ts';
+import type { User } from '../../../store/repos/users.repo.ts';
+import { requireConsoleUser } from '../../console/session.ts';
+import type { WebDeps } from '../../context.ts';
+import { readForm } from '../../middleware/body.ts';
+
+/** The signed-in administrator behind an admin page request. */
+export interface AdminRequest {
+  user: User;
+  actor: Actor;
+}
+
+/** A submitted form: repeated keys are arrays. */
+export type Form = Record<string, string | string[]>;
+
+/** Page size of the admin lists. */
+export const PAGE_SIZE = 20;
+
+/**
+ * The signed-in administrator, or null after redirecting an anonymous GET to sign in (the caller
+ * stops). A signed-in user without an admin role gets a 403 page. Admin status is read fresh on
+ * every request, so removing a role takes effect at once.
+ */
+export async function requireAdmin(ctx: Context, deps: WebDeps): Promise<AdminRequest | null> {
+  ctx.set('Cache-Control', 'no-store');
+  const current = await requireConsoleUser(ctx, deps);
+  if (!current) return null;
+  const profile = await loadAccessProfile(deps.store, current.user);
+  if (!profile.isAdmin) {
+    throw new AppError('forbidden', 'The administration pages are only for administrators.');
+  }
+  return {
+    user: current.user,
+    actor: { id: current.user.id, email: current.user.email, ip: ctx.ip },
+  };
+}
+
+/** Reads a posted admin form and checks its CSRF token (403 when wrong or missing). */
+export async function readAdminForm(ctx: Context, deps: WebDeps): Promise<Form> {
+  const form = await readForm(ctx);
+  deps.csrf.verify(ctx, form.csrf);
+  return form;
+}
+
+/** One text field of a form, trimmed; '' when absent (a repeated field keeps its first value). */
+export function textField(form: Form, name: string, max = 500): string {
+  const raw = form[name];
+  const value = Array.isArray(raw) ? (raw[0] ?? '') : (raw ?? '');
+  if (value.length > max) throw new AppError('validation_failed', `"${name}" is too long.`);
+  return value.trim();
+}
+
+/** A password field, untrimmed (spaces are part of a passphrase); '' when absent. */
+export function passwordField(form: Form, name: string, max: number): string {
+  const raw = form[name];
+  const value = Array.isArray(raw) ? (raw[0] ?? '') : (raw ?? '');
+  if (value.length > max) throw new AppError('validation_failed', 'The password is too long.');
+  return value;
+}
+
+/** The values of a repeated field (checkbox list), without duplicates. */
+export function listField(form: Form, name: string): string[] {
+  const raw = form[name];
+  const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  if (values.length > 200) throw new AppError('validation_failed', `Too many "${name}" values.`);
+  return [...new Set(values.filter((v) => v.length > 0 && v.length <= 64))];
+}
+
+/** True when a checkbox with `value="on"` (or a given value) was submitted. */
+export function isChecked(form: Form, name: string, value = 'on'): boolean {
+  return textField(form, name) === value;
+}
+
+/**
+ * Errors an admin can fix on the same page (duplicates, guard rails, validation), returned to be
+ * shown there; anything else (not found, CSRF, session, outages) is rethrown to the error page.
+ */
+export function pageError(error: unknown): AppError {
+  if (
+    isAppError(error) &&
+    ['conflict', 'in_use', 'validation_failed', 'forbidden', 'bad_request'].includes(error.code)
+  ) {
+    return error;
+  }
+  throw error;
+}
+
+/** Renders `views/admin/<view>.pug` with the admin layout's locals. */
+export function renderAdmin(
+  ctx: Context,
+  deps: WebDeps,
+  admin: AdminRequest,
+  view: string,
+  locals: Record<string, unknown> = {},
+  status = 200,
+): void {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.body = deps.render(`admin/${view}`, {
+    wide: true,
+    me: admin.user,
+    csrf: deps.csrf.token(ctx),
+    ...locals,
+  });
+}
+
+/** Redirects after a successful POST (303, so a reload does not post again). */
+export function seeOther(ctx: Context, url: string): void {
+  ctx.status = 303;
+  ctx.redirect(url);
+}
+
+/** The requested page number (1 when absent or malformed). */
+export function pageNumber(value: unknown): number {
+  const n = Number(typeof value === 'string' ? value : 1);
+  return Number.isInteger(n) && n >= 1 && n <= 100_000 ? n : 1;
+}
+
+/** Previous/next links for a paginated list. */
+export interface Pager {
+  page: number;
+  pages: number;
+  total: number;
+  prev: string | null;
+  next: string | null;
+}
+
+/** Builds the pager of a list at `path`, keeping the other query parameters. */
+export function pager(
+  path: string,
+  params: Record<string, string>,
+  page: number,
+  total: number,
+  pageSize = PAGE_SIZE,
+): Pager {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const link = (p: number) => {
+    const query = new URLSearchParams({ ...params, page: String(p) });
+    return `${path}?${query.toString()}`;
+  };
+  return {
+    page,
+    pages,
+    total,
+    prev: page > 1 ? link(Math.min(page - 1, pages)) : null,
+    next: page < pages ? link(page + 1) : null,
+  };
+}
+
+/** Messages shown after a redirect (`?notice=...`); unknown keys show nothing. */
+export function noticeFor(ctx: Context, notices: Record<string, string>): string | undefined {
+  const key = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';
+  return Object.hasOwn(notices, key) ? notices[key] : undefined;
+}
+
+/** A validation error to show on the form. */
+export function validation(message: string): AppError {
+  return new AppError('validation_failed', message);
+}
+
+/** Where a role or group is used, from an `in_use` error's details. */
+export function usageOf(error: unknown): Usage {
+  const details = isAppError(error) ? error.details : undefined;
+  const users = Array.isArray(details?.users) ? (details.users as Usage['users']) : [];
+  const groups = Array.isArray(details?.groups) ? (details.groups as Usage['groups']) : [];
+  return { users, groups };
+}

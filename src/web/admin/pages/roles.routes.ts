@@ -1,0 +1,170 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { AppError } from '../../../domain/errors.ts';
+import type { Role } from '../../../store/repos/roles.repo.ts';
+import type { WebDeps } from '../../context.ts';
+import {
+  isChecked,
+  noticeFor,
+  pageError,
+  readAdminForm,
+  renderAdmin,
+  requireAdmin,
+  seeOther,
+  textField,
+  usageOf,
+  validation,
+  type AdminRequest,
+} from './common.ts';
+
+const NOTICES: Record<string, string> = {
+  created: 'The role was created.',
+  saved: 'The changes were saved. They apply at each user’s next sign-in.',
+  deleted: 'The role was deleted.',
+};
+
+/** Roles: list, create, rename, flags (enforce 2FA, administrator), delete with confirmation. */
+export function adminRolePageRoutes(deps: WebDeps): Router {
+  const router = new Router();
+  const service = deps.services.adminRolesAndGroups;
+
+  const mustRole = async (id: string): Promise<Role> => {
+    const role = await deps.store.roles.findById(id);
+    if (!role) throw new AppError('not_found', 'No such role.');
+    return role;
+  };
+
+  const renderList = async (
+    ctx: Context,
+    admin: AdminRequest,
+    extra: { values?: { name: string; enforce2fa: boolean; admin: boolean }; error?: string } = {},
+    status = 200,
+  ) => {
+    renderAdmin(
+      ctx,
+      deps,
+      admin,
+      'roles',
+      {
+        roles: await deps.store.roles.list(),
+        values: extra.values ?? { name: '', enforce2fa: false, admin: false },
+        error: extra.error,
+        notice: noticeFor(ctx, NOTICES),
+      },
+      status,
+    );
+  };
+
+  const renderEdit = async (
+    ctx: Context,
+    admin: AdminRequest,
+    role: Role,
+    extra: { values?: { name: string; enforce2fa: boolean; admin: boolean }; error?: string } = {},
+    status = 200,
+  ) => {
+    renderAdmin(
+      ctx,
+      deps,
+      admin,
+      'role-edit',
+      {
+        role,
+        values: extra.values ?? role,
+        usage: await service.roleUsage(role.id),
+        error: extra.error,
+        notice: noticeFor(ctx, NOTICES),
+      },
+      status,
+    );
+  };
+
+  router.get('/admin/roles', async (ctx) => {
+    const admin = await requireAdmin(ctx, deps);
+    if (admin) await renderList(ctx, admin);
+  });
+
+  router.post('/admin/roles', async (ctx) => {
+    const admin = await requireAdmin(ctx, deps);
+    if (!admin) return;
+    const form = await readAdminForm(ctx, deps);
+    const values = {
+      name: textField(form, 'name', 100),
+      enforce2fa: isChecked(form, 'enforce2fa'),
+      admin: isChecked(form, 'admin'),
+    };
+    try {
+      if (!values.name) throw validation('Enter a name for the role.');
+      const role = await service.createRole(admin.actor, values);
+      seeOther(ctx, `/admin/roles/${role.id}?notice=created`);
+    } catch (error) {
+      const shown = pageError(error);
+      await renderList(ctx, admin, { values, error: shown.message }, shown.status);
+    }
+  });
+
+  router.get('/admin/roles/:id', async (ctx) => {
+    const admin = await requireAdmin(ctx, deps);
+    if (admin) await renderEdit(ctx, admin, await mustRole(ctx.params.id ?? ''));
+  });
+
+  router.post('/admin/roles/:id', async (ctx) => {
+    const admin = await requireAdmin(ctx, deps);
+    if (!admin) return;
+    const form = await readAdminForm(ctx, deps);
+    const role = await mustRole(ctx.params.id ?? '');
+    const values = {
+      name: textField(form, 'name', 100),
+      enforce2fa: isChecked(form, 'enforce2fa'),
+      admin: isChecked(form, 'admin'),
+    };
+    try {
+      if (!values.name) throw validation('Enter a name for the role.');
+      const changes: { name?: string; enforce2fa?: boolean; admin?: boolean } = {};
+      if (values.name !== role.name) changes.name = values.name;
+      if (values.enforce2fa !== role.enforce2fa) changes.enforce2fa = values.enforce2fa;
+      if (values.admin !== role.admin) changes.admin = values.admin;
+      if (Object.keys(changes).length) await service.updateRole(admin.actor, role.id, changes);
+      seeOther(ctx, `/admin/roles/${role.id}?notice=saved`);
+    } catch (error) {
+      const shown = pageError(error);
+      await renderEdit(
+        ctx,
+        admin,
+        await mustRole(role.id),
+        { values, error: shown.message },
+        shown.status,
+      );
+    }
+  });
+
+  router.post('/admin/roles/:id/delete', async (ctx) => {
+    const admin = await requireAdmin(ctx, deps);
+    if (!admin) return;
+    const form = await readAdminForm(ctx, deps);
+    const role = await mustRole(ctx.params.id ?? '');
+    try {
+      await service.deleteRole(admin.actor, role.id, isChecked(form, 'confirm', 'yes'));
+      seeOther(ctx, '/admin/roles?notice=deleted');
+    } catch (error) {
+      const shown = pageError(error);
+      renderAdmin(
+        ctx,
+        deps,
+        admin,
+        'confirm-delete',
+        {
+          kind: 'role',
+          label: role.name,
+          action: `/admin/roles/${role.id}/delete`,
+          back: `/admin/roles/${role.id}`,
+          usage: shown.code === 'in_use' ? usageOf(error) : null,
+          error: shown.message,
+          askConfirm: shown.code === 'in_use',
+        },
+        shown.status,
+      );
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,264 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { AppError } from '../../../domain/errors.ts';
+import { PASSWORD_MAX_LENGTH } from '../../../domain/password-policy.ts';
+import type { AdminUserView, UserUpdateInput } from '../../../services/admin/users.ts';
+import type { WebDeps } from '../../context.ts';
+import {
+  PAGE_SIZE,
+  isChecked,
+  listField,
+  noticeFor,
+  pageError,
+  pageNumber,
+  pager,
+  passwordField,
+  readAdminForm,
+  renderAdmin,
+  requireAdmin,
+  seeOther,
+  textField,
+  type AdminRequest,
+  type Form,
+} from './common.ts';
+
+const NOTICES: Record<string, string> = {
+  created: 'The user was created.',
+  saved: 'The changes were saved.',
+  deleted: 'The user was deleted.',
+  '2fa-off':
+    'Two-factor authentication is off for this user. Their remembered browsers were forgotten.',
+};
+
+/** What the user form shows: the stored user, or what the admin just submitted. */
+interface UserFormValues {
+  email: string;
+  name: string;
+  roleIds: string[];
+  groupIds: string[];
+  disabled: boolean;
+  twoFactorChecked: boolean;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function checkEmail(email: string): void {
+  if (!EMAIL.test(email) || email.length > 254) {
+    throw new AppError('validation_failed', 'Enter a valid email address.');
+  }
+}
+
+function valuesOf(user: AdminUserView): UserFormValues {
+  return {
+    email: user.email,
+    name: user.name,
+    roleIds: user.roleIds,
+    groupIds: user.groupIds,
+    disabled: user.disabled,
+    twoFactorChecked: user.twoFactorEnabled,
+  };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && new Set([...a, ...b]).size === new Set(a).size;
+}
+
+/** Users: list and search, create, edit (2FA off with confirmation), delete, per-user audit. */
+export function adminUserPageRoutes(deps: WebDeps): Router {
+  const router = new Router();
+  const users = deps.services.adminUsers;
+
+  const choices = async () => ({
+    roles: await deps.store.roles.list(),
+    groups: await deps.store.groups.list(),
+  });
+
+  const renderEdit = async (
+    ctx: Context,
+    admin: AdminRequest,
+    target: AdminUserView,
+    extra: { values?: UserFormValues; error?: string; confirmDisable2fa?: boolean } = {},
+    status = 200,
+  ) => {
+    const [{ roles, groups }, audit] = await Promise.all([
+      choices(),
+      deps.store.audit.list({ targetId: target.id, page: 1, pageSize: PAGE_SIZE }),
+    ]);
+    renderAdmin(
+      ctx,
+      deps,
+      admin,
+      'user-edit',
+      {
+        target,
+        values: extra.values ?? valuesOf(target),
+        roles,
+        groups,
+        audit: audit.items,
+        auditTotal: audit.total,
+        error: extra.error,
+        confirmDisable2fa: extra.confirmDisable2fa ?? false,
+        notice: noticeFor(ctx, NOTICES),
+      },
+      status,
+    );
+  };
+
+  router.get('/admin/users', async (ctx) => {
+    const admin = await requireAdmin(ctx, deps);
+    if (!admin) return;
+    const search =
+      typeof ctx.query.search === 'string' ? ctx.query.search.trim().slice(0, 200) : '';
+    const page = pageNumber(ctx.query.page);
+    const result = await users.list({
+      ...(search ? { search } : {}),
+      page,
+      pageSize: PAGE_SIZE,
+    });
+    renderAdmin(ctx, deps, admin, 'users', {
+      search,
+      users: result.items,
+      pager: pager('/admin/users', search ? { search } : {}, page, result.total),
+      notice: noticeFor(ctx, NOTICES),
+    });
+  });
+
+  router.get('/admin/users/new', async (ctx) => {
+    const admin = await requireAdmin(ctx, deps);
+    if (!admin) return;
+    renderAdmin(ctx, deps, admin, 'user-new', {
+      ...(await choices()),
+      values: { email: '', name: '', roleIds: [], groupIds: [] },
+    });
+  });
+
+  router.post('/admin/users', async (ctx) => {
+    const admin = await requireAdmin(ctx, deps);
+    if (!admin) return;
+    const form = await readAdminForm(ctx, deps);
+    const values = {
+      email: textField(form, 'email', 254),
+      name: textField(form, 'name', 200),
+      roleIds: listField(form, 'roleIds'),
+      groupIds: listField(form, 'groupIds'),
+    };
+    try {
+      checkEmail(values.email);
+      const password = passwordField(form, 'password', PASSWORD_MAX_LENGTH);
+      if (!password) throw new AppError('validation_failed', 'Enter an initial password.');
+      const created = await users.create(admin.actor, { ...values, password });
+      seeOther(ctx, `/admin/users/${created.id}?notice=created`);
+    } catch (error) {
+      const shown = pageError(error);
+      renderAdmin(
+        ctx,
+        deps,
+        admin,
+        'user-new',
+        { ...(await choices()), values, error: shown.message },
+        shown.status,
+      );
+    }
+  });
+
+  router.get('/admin/users/:id', async (ctx) => {
+    const admin = await requireAdmin(ctx, deps);
+    if (!admin) return;
+    await renderEdit(ctx, admin, await users.get(ctx.params.id ?? ''));
+  });
+
+  router.post('/admin/users/:id', async (ctx) => {
+    const admin = await requireAdmin(ctx, deps);
+    if (!admin) return;
+    const form = await readAdminForm(ctx, deps);
+    const target = await users.get(ctx.params.id ?? '');
+    const { input, values, wantsTwoFactorOff } = userUpdateFrom(form, target);
+    if (wantsTwoFactorOff && !isChecked(form, 'confirmDisable2fa', 'yes')) {
+      await renderEdit(ctx, admin, target, { values, confirmDisable2fa: true });
+      return;
+    }
+    try {
+      if (input.email !== undefined) checkEmail(input.email);
+      if (Object.keys(input).length) await users.update(admin.actor, target.id, input);
+      seeOther(ctx, `/admin/users/${target.id}?notice=${wantsTwoFactorOff ? '2fa-off' : 'saved'}`);
+    } catch (error) {
+      const shown = pageError(error);
+      await renderEdit(
+        ctx,
+        admin,
+        await users.get(target.id),
+        { values, error: shown.message },
+        shown.status,
+      );
+    }
+  });
+
+  router.post('/admin/users/:id/delete', async (ctx) => {
+    const admin = await requireAdmin(ctx, deps);
+    if (!admin) return;
+    const form = await readAdminForm(ctx, deps);
+    const target = await users.get(ctx.params.id ?? '');
+    const confirmPage = (error?: string, status = 200) =>
+      renderAdmin(
+        ctx,
+        deps,
+        admin,
+        'confirm-delete',
+        {
+          kind: 'user',
+          label: target.email,
+          action: `/admin/users/${target.id}/delete`,
+          back: `/admin/users/${target.id}`,
+          usage: null,
+          error,
+        },
+        status,
+      );
+    if (!isChecked(form, 'confirm', 'yes')) {
+      confirmPage();
+      return;
+    }
+    try {
+      await users.remove(admin.actor, target.id);
+      seeOther(ctx, '/admin/users?notice=deleted');
+    } catch (error) {
+      const shown = pageError(error);
+      confirmPage(shown.message, shown.status);
+    }
+  });
+
+  return router;
+}
+
+/**
+ * Turns the edit form into a service update with only the fields that changed. The 2FA checkbox
+ * is disabled (so never submitted) while 2FA is off: its absence means "turn off" only when the
+ * page showed it on (`twoFactorShown=on`) and 2FA is still on, and the page never asks to turn
+ * 2FA on.
+ */
+function userUpdateFrom(
+  form: Form,
+  target: AdminUserView,
+): { input: UserUpdateInput; values: UserFormValues; wantsTwoFactorOff: boolean } {
+  const shownOn = textField(form, 'twoFactorShown') === 'on';
+  const wantsTwoFactorOff =
+    target.twoFactorEnabled && shownOn && !isChecked(form, 'twoFactorEnabled');
+  const values: UserFormValues = {
+    email: textField(form, 'email', 254),
+    name: textField(form, 'name', 200),
+    roleIds: listField(form, 'roleIds'),
+    groupIds: listField(form, 'groupIds'),
+    disabled: isChecked(form, 'disabled'),
+    twoFactorChecked: target.twoFactorEnabled && !wantsTwoFactorOff,
+  };
+  const input: UserUpdateInput = {};
+  if (values.email.toLowerCase() !== target.email.toLowerCase()) input.email = values.email;
+  if (values.name !== target.name) input.name = values.name;
+  if (!sameSet(values.roleIds, target.roleIds)) input.roleIds = values.roleIds;
+  if (!sameSet(values.groupIds, target.groupIds)) input.groupIds = values.groupIds;
+  if (values.disabled !== target.disabled) input.disabled = values.disabled;
+  const password = passwordField(form, 'password', PASSWORD_MAX_LENGTH);
+  if (password) input.password = password;
+  if (wantsTwoFactorOff) input.twoFactorEnabled = false;
+  return { input, values, wantsTwoFactorOff };
+}

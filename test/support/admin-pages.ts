@@ -1,0 +1,51 @@
+import type { RunningServer } from '../../src/server.ts';
+import { totpCodeAt } from '../../src/domain/totp.ts';
+import { openConsole, type Page } from './console.ts';
+import { createUser } from './fixtures.ts';
+import { HttpBrowser } from './http-browser.ts';
+
+/** A signed-in console browser for a user, and the page it reached. */
+export interface SignedIn {
+  browser: HttpBrowser;
+  page: Page;
+}
+
+/** Opens `url` (an /admin page) in a new browser and signs in with the password. */
+export async function signInToConsole(
+  baseUrl: string,
+  url: string,
+  credentials: { email: string; password: string },
+): Promise<SignedIn> {
+  const browser = new HttpBrowser();
+  const page = await openConsole(browser, `${baseUrl}${url}`, credentials);
+  return { browser, page };
+}
+
+/** Turns 2FA on for a user through the service (as if they had enrolled from their Profile). */
+export async function giveTwoFactor(op: RunningServer, userId: string): Promise<void> {
+  const user = await op.store.users.findById(userId);
+  if (!user) throw new Error('no such user');
+  const screen = await op.services.twoFactor.beginEnrollment(user);
+  const pending = await op.store.users.findById(userId);
+  if (!pending) throw new Error('no such user');
+  const result = await op.services.twoFactor.confirmEnrollment(
+    pending,
+    totpCodeAt(screen.secret, Date.now()),
+  );
+  if (!result.ok) throw new Error(`enrollment failed: ${result.message}`);
+}
+
+/** Creates a user holding the given roles. */
+export function createUserWithRoles(
+  op: RunningServer,
+  email: string,
+  roleIds: string[],
+  groupIds: string[] = [],
+) {
+  return createUser(op, { email, name: email.split('@')[0] ?? '', roleIds, groupIds });
+}
+
+/** The opening tag of the input with this id, or null. */
+export function inputTag(html: string, id: string): string | null {
+  return new RegExp(`<input[^>]*id="${id}"[^>]*>`).exec(html)?.[0] ?? null;
+}
