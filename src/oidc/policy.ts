@@ -1,8 +1,9 @@
-import { interactionPolicy } from 'oidc-provider';
+import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import { requestsMultiFactor, satisfiesMultiFactor } from '../domain/auth-context.ts';
 import { secondFactorNeed } from '../domain/mfa-policy.ts';
 import { loadAccessProfile } from '../services/access-profile.ts';
 import type { Store } from '../store/index.ts';
+import type { User } from '../store/repos/users.repo.ts';
 
 const { Check, base } = interactionPolicy;
 
@@ -23,11 +24,22 @@ export function createInteractionPolicy(store: Store) {
   const login = policy.get('login');
   if (!login) throw new Error('oidc-provider base policy has no login prompt');
 
+  // Both checks need the session's user: read it once per authorization request.
+  const sessionUsers = new WeakMap<object, Promise<User | null>>();
+  const sessionUser = (ctx: KoaContextWithOIDC, accountId: string): Promise<User | null> => {
+    let user = sessionUsers.get(ctx.oidc);
+    if (!user) {
+      user = store.users.findById(accountId);
+      sessionUsers.set(ctx.oidc, user);
+    }
+    return user;
+  };
+
   login.checks.add(
     new Check(ACCOUNT_UNAVAILABLE, 'the signed-in account is no longer available', async (ctx) => {
       const accountId = ctx.oidc.session?.accountId;
       if (!accountId) return Check.NO_NEED_TO_PROMPT;
-      const user = await store.users.findById(accountId);
+      const user = await sessionUser(ctx, accountId);
       return user && !user.disabled ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
@@ -36,8 +48,10 @@ export function createInteractionPolicy(store: Store) {
     new Check(MFA_REQUIRED, 'multi-factor authentication is required', async (ctx) => {
       const session = ctx.oidc.session;
       if (!session?.accountId || satisfiesMultiFactor(session.amr)) return Check.NO_NEED_TO_PROMPT;
+      const user = await sessionUser(ctx, session.accountId);
+      if (!user) return Check.NO_NEED_TO_PROMPT;
       const need = await secondFactorNeedFor(store, {
-        accountId: session.accountId,
+        user,
         clientRequiresMfa: ctx.oidc.client?.['require_mfa'] === true,
         acrValues: ctx.oidc.params?.acr_values,
       });
@@ -53,10 +67,9 @@ export function createInteractionPolicy(store: Store) {
  */
 export async function secondFactorNeedFor(
   store: Store,
-  request: { accountId: string; clientRequiresMfa: boolean; acrValues: unknown },
+  request: { user: User; clientRequiresMfa: boolean; acrValues: unknown },
 ): Promise<'none' | 'challenge' | 'enroll'> {
-  const user = await store.users.findById(request.accountId);
-  if (!user) return 'none';
+  const { user } = request;
   const profile = await loadAccessProfile(store, user);
   return secondFactorNeed({
     totpEnabled: user.totp !== null,

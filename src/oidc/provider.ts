@@ -6,7 +6,7 @@ import Provider, {
 } from 'oidc-provider';
 import { ACR_VALUES } from '../domain/auth-context.ts';
 import type { Config } from '../config.ts';
-import { isDatabaseUnavailable } from '../store/connection.ts';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../store/connection.ts';
 import type { Store } from '../store/index.ts';
 import { createFindAccount } from './account.ts';
 import { createInteractionPolicy } from './policy.ts';
@@ -124,9 +124,7 @@ export function createProvider(
       ctx.body = render('error', {
         status: ctx.status,
         title: unavailable ? 'Temporarily unavailable' : 'Something went wrong',
-        message: unavailable
-          ? 'The service cannot reach its database. Please try again in a moment.'
-          : (out.error_description ?? out.error),
+        message: unavailable ? DATABASE_UNAVAILABLE_MESSAGE : (out.error_description ?? out.error),
       });
     },
   };

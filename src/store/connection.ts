@@ -34,6 +34,10 @@ export function redactUri(uri: string): string {
   return uri.replace(/\/\/([^@/]+)@/, '//***@');
 }
 
+/** What people are told while the database is unreachable (pages answer 503). */
+export const DATABASE_UNAVAILABLE_MESSAGE =
+  'The service cannot reach its database. Please try again in a moment.';
+
 /** True for driver errors that mean "the database is unreachable right now". */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

@@ -2,8 +2,9 @@ import { AppError } from '../../domain/errors.ts';
 import type { Store } from '../../store/index.ts';
 import type { Group } from '../../store/repos/groups.repo.ts';
 import type { Role } from '../../store/repos/roles.repo.ts';
-import { loadAccessProfile } from '../access-profile.ts';
 import type { Actor, AuditTrail } from '../audit.ts';
+import { adminRemainsAfter, type AdminScenario } from './admin-guard.ts';
+import { assertRolesExist } from './references.ts';
 
 /** Where a role or group is used, so an admin can decide before deleting it. */
 export interface Usage {
@@ -31,16 +32,17 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
     return group;
   }
 
-  /** After a change, runs `undo` (which throws) when no enabled admin is left. */
-  async function keepAnAdmin(undo: () => Promise<void>): Promise<void> {
-    const { items } = await store.users.list({ page: 1, pageSize: 10_000 });
-    for (const user of items) {
-      if (!user.disabled && (await loadAccessProfile(store, user)).isAdmin) return;
-    }
-    await undo();
+  async function refuseWithoutAdmin(scenario: AdminScenario, message: string): Promise<void> {
+    if (!(await adminRemainsAfter(store, scenario))) throw new AppError('conflict', message);
   }
 
   return {
+    /** One role, or 404. */
+    getRole: mustRole,
+
+    /** One group, or 404. */
+    getGroup: mustGroup,
+
     async roleUsage(id: string): Promise<Usage> {
       await mustRole(id);
       const [users, groups] = await Promise.all([
@@ -80,14 +82,14 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
       input: { name?: string; enforce2fa?: boolean; admin?: boolean },
     ): Promise<Role> {
       const before = await mustRole(id);
+      if (before.admin && input.admin === false) {
+        await refuseWithoutAdmin(
+          { role: { id, admin: false } },
+          'This change would leave no administrator.',
+        );
+      }
       const role = await store.roles.update(id, input);
       if (!role) throw new AppError('not_found', 'No such role.');
-      if (before.admin && input.admin === false) {
-        await keepAnAdmin(async () => {
-          await store.roles.update(id, { admin: true });
-          throw new AppError('conflict', 'This change would leave no administrator.');
-        });
-      }
       await audit.record(actor, 'role.update', { type: 'role', id, label: role.name }, 'success', {
         ...input,
       });
@@ -105,17 +107,10 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
         );
       }
       if (role.admin) {
-        const { items } = await store.users.list({ page: 1, pageSize: 10_000 });
-        let adminsLeft = 0;
-        for (const user of items) {
-          const profile = await loadAccessProfile(store, user);
-          if (!user.disabled && profile.effectiveRoles.some((r) => r.admin && r.id !== id)) {
-            adminsLeft += 1;
-          }
-        }
-        if (!adminsLeft) {
-          throw new AppError('conflict', 'Deleting this role would leave no administrator.');
-        }
+        await refuseWithoutAdmin(
+          { role: { id, deleted: true } },
+          'Deleting this role would leave no administrator.',
+        );
       }
       await store.users.removeRoleEverywhere(id);
       await store.groups.removeRoleEverywhere(id);
@@ -124,9 +119,7 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
     },
 
     async createGroup(actor: Actor, input: { name: string; roleIds: string[] }): Promise<Group> {
-      const roles = await store.roles.findByIds(input.roleIds);
-      if (roles.length !== new Set(input.roleIds).size)
-        throw new AppError('validation_failed', 'One or more roles do not exist.');
+      await assertRolesExist(store, input.roleIds);
       const group = await store.groups.create(input);
       await audit.record(actor, 'group.create', { type: 'group', id: group.id, label: group.name });
       return group;
@@ -137,18 +130,16 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
       id: string,
       input: { name?: string; roleIds?: string[] },
     ): Promise<Group> {
-      const before = await mustGroup(id);
+      await mustGroup(id);
       if (input.roleIds) {
-        const roles = await store.roles.findByIds(input.roleIds);
-        if (roles.length !== new Set(input.roleIds).size)
-          throw new AppError('validation_failed', 'One or more roles do not exist.');
+        await assertRolesExist(store, input.roleIds);
+        await refuseWithoutAdmin(
+          { group: { id, roleIds: input.roleIds } },
+          'This change would leave no administrator.',
+        );
       }
       const group = await store.groups.update(id, input);
       if (!group) throw new AppError('not_found', 'No such group.');
-      await keepAnAdmin(async () => {
-        await store.groups.update(id, { roleIds: before.roleIds });
-        throw new AppError('conflict', 'This change would leave no administrator.');
-      });
       await audit.record(
         actor,
         'group.update',
@@ -169,14 +160,10 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
           { ...usage },
         );
       }
-      const { items } = await store.users.list({ page: 1, pageSize: 10_000 });
-      let adminsLeft = 0;
-      for (const user of items) {
-        const without = { ...user, groupIds: user.groupIds.filter((g) => g !== id) };
-        if (!user.disabled && (await loadAccessProfile(store, without)).isAdmin) adminsLeft += 1;
-      }
-      if (!adminsLeft)
-        throw new AppError('conflict', 'Deleting this group would leave no administrator.');
+      await refuseWithoutAdmin(
+        { group: { id, deleted: true } },
+        'Deleting this group would leave no administrator.',
+      );
       await store.users.removeGroupEverywhere(id);
       await store.groups.delete(id);
       await audit.record(actor, 'group.delete', { type: 'group', id, label: group.name });

@@ -5,6 +5,8 @@ import type { User } from '../../store/repos/users.repo.ts';
 import { loadAccessProfile, type AccessProfile } from '../access-profile.ts';
 import { endAllSessions } from '../account-security.ts';
 import type { Actor, AuditTrail } from '../audit.ts';
+import { adminRemainsAfter } from './admin-guard.ts';
+import { assertGroupsExist, assertRolesExist } from './references.ts';
 import type { PasswordHasher } from '../passwords.ts';
 import type { TwoFactorService } from '../two-factor.ts';
 
@@ -66,26 +68,8 @@ async function checkIds(
   roleIds: string[] | undefined,
   groupIds: string[] | undefined,
 ): Promise<void> {
-  if (roleIds) {
-    const found = await store.roles.findByIds(roleIds);
-    if (found.length !== new Set(roleIds).size)
-      throw new AppError('validation_failed', 'One or more roles do not exist.');
-  }
-  if (groupIds) {
-    const found = await store.groups.findByIds(groupIds);
-    if (found.length !== new Set(groupIds).size)
-      throw new AppError('validation_failed', 'One or more groups do not exist.');
-  }
-}
-
-/** Count of enabled users who are admins, optionally pretending one user had other memberships. */
-async function activeAdminCount(store: Store): Promise<number> {
-  const { items } = await store.users.list({ page: 1, pageSize: 10_000 });
-  let count = 0;
-  for (const user of items) {
-    if (!user.disabled && (await loadAccessProfile(store, user)).isAdmin) count += 1;
-  }
-  return count;
+  if (roleIds) await assertRolesExist(store, roleIds);
+  if (groupIds) await assertGroupsExist(store, groupIds);
 }
 
 /**
@@ -202,15 +186,15 @@ export function adminUsers(deps: {
 
   /** The last admin may not lock themselves (and so everyone) out of administration. */
   async function guardSelf(before: User, input: UserUpdateInput): Promise<void> {
-    if (!(await loadAccessProfile(store, before)).isAdmin) return;
-    const after = {
-      ...before,
-      roleIds: input.roleIds ?? before.roleIds,
-      groupIds: input.groupIds ?? before.groupIds,
+    const scenario = {
+      user: {
+        id: before.id,
+        roleIds: input.roleIds,
+        groupIds: input.groupIds,
+        disabled: input.disabled,
+      },
     };
-    const stillAdmin = (await loadAccessProfile(store, after)).isAdmin;
-    const disabling = input.disabled === true;
-    if ((stillAdmin && !disabling) || (await activeAdminCount(store)) > 1) return;
+    if (await adminRemainsAfter(store, scenario)) return;
     throw new AppError(
       'conflict',
       'You are the last administrator: you cannot remove your own admin access or disable yourself.',

@@ -197,7 +197,6 @@ export function usersRepository(connection: Connection) {
       id: string,
       pendingSecret: string,
       totp: { secret: string; enrollmentId: string; lastUsedStep: number },
-      recoveryCodeHashes: string[],
     ): Promise<boolean> {
       const result = await Users.updateOne(
         { _id: id, 'pendingTotp.secret': pendingSecret },
@@ -205,7 +204,7 @@ export function usersRepository(connection: Connection) {
           $set: {
             totp: { ...totp, enabledAt: new Date() },
             pendingTotp: null,
-            recoveryCodeHashes,
+            recoveryCodeHashes: [],
             otpFailures: 0,
             otpLockedUntil: null,
           },
@@ -247,36 +246,20 @@ export function usersRepository(connection: Connection) {
     },
 
     /**
-     * Counts one code attempt, only if the counter still has the value the check started from:
-     * two concurrent checks cannot both use the same attempt (throttling holds across instances).
+     * Counts one code attempt and sets the lock it earns if the code turns out wrong, only if the
+     * counter still has the value the check started from: two concurrent checks cannot use the
+     * same attempt, so throttling holds across instances.
      */
-    async claimOtpAttempt(id: string, failuresSeen: number): Promise<boolean> {
+    async claimOtpAttempt(
+      id: string,
+      failuresSeen: number,
+      lockIfWrong: Date | null,
+    ): Promise<boolean> {
       const result = await Users.updateOne(
         { _id: id, otpFailures: failuresSeen },
-        { $inc: { otpFailures: 1 } },
+        { $inc: { otpFailures: 1 }, $set: { otpLockedUntil: lockIfWrong } },
       );
       return result.modifiedCount === 1;
-    },
-
-    /** Stores the lock that follows a wrong code (the attempt itself was already counted). */
-    async recordOtpFailure(id: string, failures: number, lockedUntil: Date | null): Promise<void> {
-      await Users.updateOne(
-        { _id: id },
-        { $set: { otpFailures: failures, otpLockedUntil: lockedUntil } },
-      );
-    },
-
-    /** Consumes one recovery code hash atomically (a code works once). */
-    async consumeRecoveryCode(id: string, hash: string): Promise<boolean> {
-      const result = await Users.updateOne(
-        { _id: id, recoveryCodeHashes: hash },
-        { $pull: { recoveryCodeHashes: hash }, $set: { otpFailures: 0, otpLockedUntil: null } },
-      );
-      return result.modifiedCount === 1;
-    },
-
-    async setRecoveryCodes(id: string, hashes: string[]): Promise<void> {
-      await Users.updateOne({ _id: id }, { $set: { recoveryCodeHashes: hashes } });
     },
 
     async list(query: {
@@ -301,6 +284,19 @@ export function usersRepository(connection: Connection) {
         Users.countDocuments(filter),
       ]);
       return { items: items.map((d) => toUser(d as unknown as LeanUser)), total };
+    },
+
+    /** Every user's memberships and state (for whole-system checks such as "an admin remains"). */
+    async listMemberships(): Promise<
+      Array<{ id: string; disabled: boolean; roleIds: string[]; groupIds: string[] }>
+    > {
+      const docs = await Users.find({}, { disabled: 1, roleIds: 1, groupIds: 1 }).lean();
+      return docs.map((d) => ({
+        id: String(d._id),
+        disabled: Boolean(d.disabled),
+        roleIds: (d.roleIds ?? []).map(String),
+        groupIds: (d.groupIds ?? []).map(String),
+      }));
     },
 
     async listByRole(roleId: string): Promise<User[]> {

@@ -6,7 +6,7 @@ import { loadAccessProfile } from '../../services/access-profile.ts';
 import { setNewPassword } from '../../services/account-security.ts';
 import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
-import { readForm } from '../middleware/body.ts';
+import { csrfField, csrfOnlyForm, readVerifiedForm } from '../middleware/csrf.ts';
 import { requireConsoleUser } from '../console/session.ts';
 
 const NOTICES: Record<string, string> = {
@@ -17,7 +17,7 @@ const NOTICES: Record<string, string> = {
 };
 
 const passwordForm = z.object({
-  csrf: z.string().max(200),
+  csrf: csrfField,
   current: z.string().min(1, 'Enter your current password').max(PASSWORD_MAX_LENGTH),
   password: z.string().min(1, 'Enter a new password').max(PASSWORD_MAX_LENGTH),
 });
@@ -49,8 +49,7 @@ export function profileRoutes(deps: WebDeps): Router {
   router.post('/account/browsers/:id/revoke', async (ctx) => {
     const current = await requireConsoleUser(ctx, deps);
     if (!current) return;
-    const form = z.object({ csrf: z.string().max(200) }).parse(await readForm(ctx));
-    deps.csrf.verify(ctx, form.csrf);
+    await readVerifiedForm(ctx, deps.csrf, csrfOnlyForm);
     await deps.store.rememberedBrowsers.revoke(current.user.id, ctx.params.id ?? '');
     ctx.status = 303;
     ctx.redirect('/account?notice=browser');
@@ -59,8 +58,7 @@ export function profileRoutes(deps: WebDeps): Router {
   router.post('/account/password', async (ctx) => {
     const current = await requireConsoleUser(ctx, deps);
     if (!current) return;
-    const form = passwordForm.parse(await readForm(ctx));
-    deps.csrf.verify(ctx, form.csrf);
+    const form = await readVerifiedForm(ctx, deps.csrf, passwordForm);
     const { user } = current;
     if (!(await deps.services.passwords.verify(user.passwordHash, form.current))) {
       ctx.status = 401;

@@ -4,12 +4,12 @@ import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH } from '../../domain/password-policy.ts';
 import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
-import { readForm } from '../middleware/body.ts';
+import { csrfField, readVerifiedForm } from '../middleware/csrf.ts';
 import { requireConsoleUser } from '../console/session.ts';
 
-const enableForm = z.object({ csrf: z.string().max(200), code: z.string().max(64) });
+const enableForm = z.object({ csrf: csrfField, code: z.string().max(64) });
 const disableForm = z.object({
-  csrf: z.string().max(200),
+  csrf: csrfField,
   code: z.string().max(64).optional().default(''),
   password: z.string().max(PASSWORD_MAX_LENGTH).optional().default(''),
   confirm: z.literal('yes', { message: 'Tick the box to confirm.' }).optional(),
@@ -47,8 +47,7 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
   router.post('/account/2fa/enable', async (ctx) => {
     const current = await requireConsoleUser(ctx, deps, recent);
     if (!current) return;
-    const form = enableForm.parse(await readForm(ctx));
-    deps.csrf.verify(ctx, form.csrf);
+    const form = await readVerifiedForm(ctx, deps.csrf, enableForm);
     const { user } = current;
     if (user.totp) return void ctx.redirect('/account');
     const check = await twoFactor.confirmEnrollment(user, form.code);
@@ -75,8 +74,7 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
   router.post('/account/2fa/disable', async (ctx) => {
     const current = await requireConsoleUser(ctx, deps);
     if (!current) return;
-    const form = disableForm.parse(await readForm(ctx));
-    deps.csrf.verify(ctx, form.csrf);
+    const form = await readVerifiedForm(ctx, deps.csrf, disableForm);
     const { user } = current;
     if (!user.totp) return void ctx.redirect('/account');
     if (!form.confirm) {

@@ -1,8 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import type { WebDeps } from '../context.ts';
-import { readForm } from '../middleware/body.ts';
+import { csrfOnlyForm, readVerifiedForm } from '../middleware/csrf.ts';
 import { completeInteraction, loadInteraction, type InteractionDetails } from './flow.ts';
 
 interface ConsentDetails {
@@ -56,8 +55,7 @@ export function consentRoutes(deps: WebDeps): Router {
   const router = new Router();
   router.post('/interaction/:uid/confirm', async (ctx) => {
     const details = await loadInteraction(ctx, deps);
-    const form = z.object({ csrf: z.string().max(200) }).parse(await readForm(ctx));
-    deps.csrf.verify(ctx, form.csrf);
+    await readVerifiedForm(ctx, deps.csrf, csrfOnlyForm);
     if (details.prompt.name !== 'consent') {
       ctx.status = 400;
       ctx.body = deps.render('error', {

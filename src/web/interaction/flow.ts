@@ -60,11 +60,11 @@ export async function finishLogin(
 }
 
 /** What this authorization request requires of `user` beyond the password. */
-export async function secondFactorFor(deps: WebDeps, details: InteractionDetails, userId: string) {
+export async function secondFactorFor(deps: WebDeps, details: InteractionDetails, user: User) {
   const clientId = String(details.params.client_id ?? '');
   const client = clientId ? await deps.provider.Client.find(clientId) : undefined;
   return secondFactorNeedFor(deps.store, {
-    accountId: userId,
+    user,
     clientRequiresMfa: client?.['require_mfa'] === true,
     acrValues: details.params.acr_values,
   });
@@ -107,7 +107,7 @@ export async function continueAfterPassword(
   details: InteractionDetails,
   user: User,
 ): Promise<void> {
-  const need = await secondFactorFor(deps, details, user.id);
+  const need = await secondFactorFor(deps, details, user);
   if (need === 'none') return finishLogin(ctx, deps, details, user, null);
   if (need === 'challenge') {
     const token = ctx.cookies.get(deps.services.rememberedBrowsers.cookieName);

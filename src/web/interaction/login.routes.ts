@@ -5,7 +5,7 @@ import { PASSWORD_MAX_LENGTH } from '../../domain/password-policy.ts';
 import { ACCOUNT_UNAVAILABLE, MFA_REQUIRED } from '../../oidc/policy.ts';
 import { authenticatePassword } from '../../services/authenticate.ts';
 import type { WebDeps } from '../context.ts';
-import { readForm } from '../middleware/body.ts';
+import { csrfField, readVerifiedForm } from '../middleware/csrf.ts';
 import {
   completeInteraction,
   continueAfterPassword,
@@ -17,7 +17,7 @@ import { showConsent } from './consent.routes.ts';
 const loginForm = z.object({
   email: z.string().trim().min(1, 'Enter your email').max(320),
   password: z.string().min(1, 'Enter your password').max(PASSWORD_MAX_LENGTH),
-  csrf: z.string().max(200),
+  csrf: csrfField,
 });
 
 /** Only our own check asked for the login prompt: the session's password still counts. */
@@ -61,8 +61,7 @@ export function loginRoutes(deps: WebDeps): Router {
 
   router.post('/interaction/:uid/login', async (ctx) => {
     const details = await loadInteraction(ctx, deps);
-    const form = loginForm.parse(await readForm(ctx));
-    deps.csrf.verify(ctx, form.csrf);
+    const form = await readVerifiedForm(ctx, deps.csrf, loginForm);
     const user = await authenticatePassword(
       deps.store,
       deps.services.passwords,

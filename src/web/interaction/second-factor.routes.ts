@@ -3,13 +3,13 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
-import { readForm } from '../middleware/body.ts';
+import { csrfField, readVerifiedForm } from '../middleware/csrf.ts';
 import { challengedUser, finishLogin, secondFactorFor, type InteractionDetails } from './flow.ts';
 
 const codeForm = z.object({
   code: z.string().max(64),
   remember: z.literal('on').optional(),
-  csrf: z.string().max(200),
+  csrf: csrfField,
 });
 
 /**
@@ -62,8 +62,7 @@ export function secondFactorRoutes(deps: WebDeps): Router {
 
   router.post('/interaction/:uid/otp', async (ctx) => {
     const { details, user } = await challengedUser(ctx, deps);
-    const form = codeForm.parse(await readForm(ctx));
-    deps.csrf.verify(ctx, form.csrf);
+    const form = await readVerifiedForm(ctx, deps.csrf, codeForm);
     const check = await twoFactor.verifySignInCode(user, form.code);
     if (!check.ok) {
       await deps.services.audit.record(
@@ -96,14 +95,13 @@ export function secondFactorRoutes(deps: WebDeps): Router {
   router.get('/interaction/:uid/enroll', async (ctx) => {
     const { details, user } = await challengedUser(ctx, deps);
     if (user.totp) return void ctx.redirect(`/interaction/${details.uid}/otp`);
-    const need = await secondFactorFor(deps, details, user.id);
+    const need = await secondFactorFor(deps, details, user);
     await renderEnroll(ctx, details, user, { enforced: need === 'enroll' });
   });
 
   router.post('/interaction/:uid/enroll', async (ctx) => {
     const { details, user } = await challengedUser(ctx, deps);
-    const form = codeForm.parse(await readForm(ctx));
-    deps.csrf.verify(ctx, form.csrf);
+    const form = await readVerifiedForm(ctx, deps.csrf, codeForm);
     if (user.totp) return void ctx.redirect(`/interaction/${details.uid}/otp`);
     const check = await twoFactor.confirmEnrollment(user, form.code);
     if (!check.ok) {

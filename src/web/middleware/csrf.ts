@@ -1,6 +1,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
+import { z } from 'zod';
 import { AppError } from '../../domain/errors.ts';
+import { readForm } from './body.ts';
 
 /**
  * CSRF protection for our own forms (the provider's endpoints protect themselves): a random
@@ -51,3 +53,23 @@ export function csrfProtection(options: { key: string; secure: boolean }) {
 }
 
 export type Csrf = ReturnType<typeof csrfProtection>;
+
+/** The CSRF token field every one of our forms carries. */
+export const csrfField = z.string().max(200);
+
+/** A form whose only field is the CSRF token (a button that changes something). */
+export const csrfOnlyForm = z.object({ csrf: csrfField });
+
+/**
+ * Reads a posted form, validates it (400 on bad input), then checks its CSRF token (403): the one
+ * way our own forms are read.
+ */
+export async function readVerifiedForm<T extends { csrf: string }>(
+  ctx: Context,
+  csrf: Csrf,
+  schema: z.ZodType<T>,
+): Promise<T> {
+  const form = schema.parse(await readForm(ctx));
+  csrf.verify(ctx, form.csrf);
+  return form;
+}

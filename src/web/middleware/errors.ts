@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Context, Middleware } from 'koa';
 import { ZodError } from 'zod';
 import { isAppError } from '../../domain/errors.ts';
-import { isDatabaseUnavailable } from '../../store/connection.ts';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../../store/connection.ts';
 import type { Renderer } from '../render.ts';
 
 interface ErrorBody {
@@ -33,7 +33,7 @@ function classify(error: unknown): ErrorBody {
     return {
       status: 503,
       error: 'database_unavailable',
-      message: 'The service cannot reach its database. Please try again in a moment.',
+      message: DATABASE_UNAVAILABLE_MESSAGE,
     };
   }
   const status = (error as { status?: number; expose?: boolean }).status;

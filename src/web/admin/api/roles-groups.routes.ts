@@ -1,4 +1,3 @@
-import { AppError } from '../../../domain/errors.ts';
 import type { WebDeps } from '../../context.ts';
 import { route, type ApiRoute } from './route.ts';
 import {
@@ -19,11 +18,6 @@ import {
 /** `/admin/api/roles`: CRUD, usage, and deletion that needs `?confirm=true` when in use. */
 export function roleRoutes(deps: WebDeps): ApiRoute[] {
   const admin = deps.services.adminRolesAndGroups;
-  const mustRole = async (id: string) => {
-    const role = await deps.store.roles.findById(id);
-    if (!role) throw new AppError('not_found', 'No such role.');
-    return role;
-  };
   return [
     route({
       method: 'get',
@@ -53,7 +47,7 @@ export function roleRoutes(deps: WebDeps): ApiRoute[] {
       params: idParams,
       response: roleView,
       errors: ['not_found'],
-      handle: ({ params }) => mustRole(params.id),
+      handle: ({ params }) => admin.getRole(params.id),
     }),
     route({
       method: 'patch',
@@ -95,11 +89,6 @@ export function roleRoutes(deps: WebDeps): ApiRoute[] {
 /** `/admin/api/groups`: CRUD, members, and deletion that needs `?confirm=true` when in use. */
 export function groupRoutes(deps: WebDeps): ApiRoute[] {
   const admin = deps.services.adminRolesAndGroups;
-  const mustGroup = async (id: string) => {
-    const group = await deps.store.groups.findById(id);
-    if (!group) throw new AppError('not_found', 'No such group.');
-    return group;
-  };
   return [
     route({
       method: 'get',
@@ -129,7 +118,7 @@ export function groupRoutes(deps: WebDeps): ApiRoute[] {
       params: idParams,
       response: groupView,
       errors: ['not_found'],
-      handle: ({ params }) => mustGroup(params.id),
+      handle: ({ params }) => admin.getGroup(params.id),
     }),
     route({
       method: 'patch',

@@ -46,18 +46,21 @@ export async function readAdminForm(ctx: Context, deps: WebDeps): Promise<Form> 
   return form;
 }
 
+function firstValue(form: Form, name: string): string {
+  const raw = form[name];
+  return Array.isArray(raw) ? (raw[0] ?? '') : (raw ?? '');
+}
+
 /** One text field of a form, trimmed; '' when absent (a repeated field keeps its first value). */
 export function textField(form: Form, name: string, max = 500): string {
-  const raw = form[name];
-  const value = Array.isArray(raw) ? (raw[0] ?? '') : (raw ?? '');
+  const value = firstValue(form, name);
   if (value.length > max) throw new AppError('validation_failed', `"${name}" is too long.`);
   return value.trim();
 }
 
 /** A password field, untrimmed (spaces are part of a passphrase); '' when absent. */
 export function passwordField(form: Form, name: string, max: number): string {
-  const raw = form[name];
-  const value = Array.isArray(raw) ? (raw[0] ?? '') : (raw ?? '');
+  const value = firstValue(form, name);
   if (value.length > max) throw new AppError('validation_failed', 'The password is too long.');
   return value;
 }
@@ -162,9 +165,44 @@ export function validation(message: string): AppError {
   return new AppError('validation_failed', message);
 }
 
+/** What a confirm-delete page is about and where its buttons lead. */
+export interface DeleteSubject {
+  kind: 'user' | 'role' | 'group';
+  label: string;
+  action: string;
+  back: string;
+}
+
+/**
+ * The confirm-delete page: asks for confirmation, lists where the subject is still used when the
+ * deletion was refused as `in_use`, or shows why the deletion failed.
+ */
+export function renderConfirmDelete(
+  ctx: Context,
+  deps: WebDeps,
+  admin: AdminRequest,
+  subject: DeleteSubject,
+  failure?: AppError,
+): void {
+  const inUse = failure?.code === 'in_use';
+  renderAdmin(
+    ctx,
+    deps,
+    admin,
+    'confirm-delete',
+    {
+      ...subject,
+      usage: inUse ? usageOf(failure) : null,
+      error: failure?.message,
+      askConfirm: inUse,
+    },
+    failure?.status ?? 200,
+  );
+}
+
 /** Where a role or group is used, from an `in_use` error's details. */
-export function usageOf(error: unknown): Usage {
-  const details = isAppError(error) ? error.details : undefined;
+function usageOf(error: AppError): Usage {
+  const details = error.details;
   const users = Array.isArray(details?.users) ? (details.users as Usage['users']) : [];
   const groups = Array.isArray(details?.groups) ? (details.groups as Usage['groups']) : [];
   return { users, groups };

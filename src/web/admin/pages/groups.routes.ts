@@ -1,6 +1,5 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { AppError } from '../../../domain/errors.ts';
 import type { Group } from '../../../store/repos/groups.repo.ts';
 import type { WebDeps } from '../../context.ts';
 import {
@@ -10,10 +9,10 @@ import {
   pageError,
   readAdminForm,
   renderAdmin,
+  renderConfirmDelete,
   requireAdmin,
   seeOther,
   textField,
-  usageOf,
   validation,
   type AdminRequest,
 } from './common.ts';
@@ -33,12 +32,6 @@ interface GroupFormValues {
 export function adminGroupPageRoutes(deps: WebDeps): Router {
   const router = new Router();
   const service = deps.services.adminRolesAndGroups;
-
-  const mustGroup = async (id: string): Promise<Group> => {
-    const group = await deps.store.groups.findById(id);
-    if (!group) throw new AppError('not_found', 'No such group.');
-    return group;
-  };
 
   const renderList = async (
     ctx: Context,
@@ -114,14 +107,14 @@ export function adminGroupPageRoutes(deps: WebDeps): Router {
 
   router.get('/admin/groups/:id', async (ctx) => {
     const admin = await requireAdmin(ctx, deps);
-    if (admin) await renderEdit(ctx, admin, await mustGroup(ctx.params.id ?? ''));
+    if (admin) await renderEdit(ctx, admin, await service.getGroup(ctx.params.id ?? ''));
   });
 
   router.post('/admin/groups/:id', async (ctx) => {
     const admin = await requireAdmin(ctx, deps);
     if (!admin) return;
     const values = valuesFrom(await readAdminForm(ctx, deps));
-    const group = await mustGroup(ctx.params.id ?? '');
+    const group = await service.getGroup(ctx.params.id ?? '');
     try {
       if (!values.name) throw validation('Enter a name for the group.');
       const changes: { name?: string; roleIds?: string[] } = {};
@@ -137,7 +130,7 @@ export function adminGroupPageRoutes(deps: WebDeps): Router {
       await renderEdit(
         ctx,
         admin,
-        await mustGroup(group.id),
+        await service.getGroup(group.id),
         { values, error: shown.message },
         shown.status,
       );
@@ -148,27 +141,22 @@ export function adminGroupPageRoutes(deps: WebDeps): Router {
     const admin = await requireAdmin(ctx, deps);
     if (!admin) return;
     const form = await readAdminForm(ctx, deps);
-    const group = await mustGroup(ctx.params.id ?? '');
+    const group = await service.getGroup(ctx.params.id ?? '');
     try {
       await service.deleteGroup(admin.actor, group.id, isChecked(form, 'confirm', 'yes'));
       seeOther(ctx, '/admin/groups?notice=deleted');
     } catch (error) {
-      const shown = pageError(error);
-      renderAdmin(
+      renderConfirmDelete(
         ctx,
         deps,
         admin,
-        'confirm-delete',
         {
           kind: 'group',
           label: group.name,
           action: `/admin/groups/${group.id}/delete`,
           back: `/admin/groups/${group.id}`,
-          usage: shown.code === 'in_use' ? usageOf(error) : null,
-          error: shown.message,
-          askConfirm: shown.code === 'in_use',
         },
-        shown.status,
+        pageError(error),
       );
     }
   });

@@ -1,6 +1,5 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { AppError } from '../../../domain/errors.ts';
 import type { Role } from '../../../store/repos/roles.repo.ts';
 import type { WebDeps } from '../../context.ts';
 import {
@@ -9,10 +8,10 @@ import {
   pageError,
   readAdminForm,
   renderAdmin,
+  renderConfirmDelete,
   requireAdmin,
   seeOther,
   textField,
-  usageOf,
   validation,
   type AdminRequest,
 } from './common.ts';
@@ -27,12 +26,6 @@ const NOTICES: Record<string, string> = {
 export function adminRolePageRoutes(deps: WebDeps): Router {
   const router = new Router();
   const service = deps.services.adminRolesAndGroups;
-
-  const mustRole = async (id: string): Promise<Role> => {
-    const role = await deps.store.roles.findById(id);
-    if (!role) throw new AppError('not_found', 'No such role.');
-    return role;
-  };
 
   const renderList = async (
     ctx: Context,
@@ -104,14 +97,14 @@ export function adminRolePageRoutes(deps: WebDeps): Router {
 
   router.get('/admin/roles/:id', async (ctx) => {
     const admin = await requireAdmin(ctx, deps);
-    if (admin) await renderEdit(ctx, admin, await mustRole(ctx.params.id ?? ''));
+    if (admin) await renderEdit(ctx, admin, await service.getRole(ctx.params.id ?? ''));
   });
 
   router.post('/admin/roles/:id', async (ctx) => {
     const admin = await requireAdmin(ctx, deps);
     if (!admin) return;
     const form = await readAdminForm(ctx, deps);
-    const role = await mustRole(ctx.params.id ?? '');
+    const role = await service.getRole(ctx.params.id ?? '');
     const values = {
       name: textField(form, 'name', 100),
       enforce2fa: isChecked(form, 'enforce2fa'),
@@ -130,7 +123,7 @@ export function adminRolePageRoutes(deps: WebDeps): Router {
       await renderEdit(
         ctx,
         admin,
-        await mustRole(role.id),
+        await service.getRole(role.id),
         { values, error: shown.message },
         shown.status,
       );
@@ -141,27 +134,22 @@ export function adminRolePageRoutes(deps: WebDeps): Router {
     const admin = await requireAdmin(ctx, deps);
     if (!admin) return;
     const form = await readAdminForm(ctx, deps);
-    const role = await mustRole(ctx.params.id ?? '');
+    const role = await service.getRole(ctx.params.id ?? '');
     try {
       await service.deleteRole(admin.actor, role.id, isChecked(form, 'confirm', 'yes'));
       seeOther(ctx, '/admin/roles?notice=deleted');
     } catch (error) {
-      const shown = pageError(error);
-      renderAdmin(
+      renderConfirmDelete(
         ctx,
         deps,
         admin,
-        'confirm-delete',
         {
           kind: 'role',
           label: role.name,
           action: `/admin/roles/${role.id}/delete`,
           back: `/admin/roles/${role.id}`,
-          usage: shown.code === 'in_use' ? usageOf(error) : null,
-          error: shown.message,
-          askConfirm: shown.code === 'in_use',
         },
-        shown.status,
+        pageError(error),
       );
     }
   });

@@ -15,6 +15,7 @@ import {
   passwordField,
   readAdminForm,
   renderAdmin,
+  renderConfirmDelete,
   requireAdmin,
   seeOther,
   textField,
@@ -198,32 +199,21 @@ export function adminUserPageRoutes(deps: WebDeps): Router {
     if (!admin) return;
     const form = await readAdminForm(ctx, deps);
     const target = await users.get(ctx.params.id ?? '');
-    const confirmPage = (error?: string, status = 200) =>
-      renderAdmin(
-        ctx,
-        deps,
-        admin,
-        'confirm-delete',
-        {
-          kind: 'user',
-          label: target.email,
-          action: `/admin/users/${target.id}/delete`,
-          back: `/admin/users/${target.id}`,
-          usage: null,
-          error,
-        },
-        status,
-      );
+    const subject = {
+      kind: 'user' as const,
+      label: target.email,
+      action: `/admin/users/${target.id}/delete`,
+      back: `/admin/users/${target.id}`,
+    };
     if (!isChecked(form, 'confirm', 'yes')) {
-      confirmPage();
+      renderConfirmDelete(ctx, deps, admin, subject);
       return;
     }
     try {
       await users.remove(admin.actor, target.id);
       seeOther(ctx, '/admin/users?notice=deleted');
     } catch (error) {
-      const shown = pageError(error);
-      confirmPage(shown.message, shown.status);
+      renderConfirmDelete(ctx, deps, admin, subject, pageError(error));
     }
   });
 
