@@ -73,6 +73,11 @@ export function listField(form: Form, name: string): string[] {
   return [...new Set(values.filter((v) => v.length > 0 && v.length <= 64))];
 }
 
+/** True when two id lists hold the same ids (checkbox lists come back in any order). */
+export function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && new Set([...a, ...b]).size === new Set(a).size;
+}
+
 /** True when a checkbox with `value="on"` (or a given value) was submitted. */
 export function isChecked(form: Form, name: string, value = 'on'): boolean {
   return textField(form, name) === value;

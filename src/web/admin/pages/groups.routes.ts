@@ -11,6 +11,7 @@ import {
   renderAdmin,
   renderConfirmDelete,
   requireAdmin,
+  sameSet,
   seeOther,
   textField,
   validation,
@@ -119,10 +120,7 @@ export function adminGroupPageRoutes(deps: WebDeps): Router {
       if (!values.name) throw validation('Enter a name for the group.');
       const changes: { name?: string; roleIds?: string[] } = {};
       if (values.name !== group.name) changes.name = values.name;
-      const sameRoles =
-        values.roleIds.length === group.roleIds.length &&
-        values.roleIds.every((id) => group.roleIds.includes(id));
-      if (!sameRoles) changes.roleIds = values.roleIds;
+      if (!sameSet(values.roleIds, group.roleIds)) changes.roleIds = values.roleIds;
       if (Object.keys(changes).length) await service.updateGroup(admin.actor, group.id, changes);
       seeOther(ctx, `/admin/groups/${group.id}?notice=saved`);
     } catch (error) {

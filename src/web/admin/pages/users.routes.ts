@@ -16,6 +16,7 @@ import {
   readAdminForm,
   renderAdmin,
   renderConfirmDelete,
+  sameSet,
   requireAdmin,
   seeOther,
   textField,
@@ -58,10 +59,6 @@ function valuesOf(user: AdminUserView): UserFormValues {
     disabled: user.disabled,
     twoFactorChecked: user.twoFactorEnabled,
   };
-}
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && new Set([...a, ...b]).size === new Set(a).size;
 }
 
 /** Users: list and search, create, edit (2FA off with confirmation), delete, per-user audit. */
