@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type mongoose from 'mongoose';
+import type { mongo } from 'mongoose';
 import type Provider from 'oidc-provider';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -12,6 +14,7 @@ import { createServices, type Services } from './services/index.ts';
 import { seedDatabase } from './services/seed.ts';
 import { connectDatabase } from './store/connection.ts';
 import { createStore, prepareDatabase, type Store } from './store/index.ts';
+import { acquireProviderLease, type ProviderLease } from './store/provider-lease.ts';
 import { createApp } from './web/app.ts';
 import { csrfProtection } from './web/middleware/csrf.ts';
 import { createRenderer } from './web/render.ts';
@@ -58,10 +61,33 @@ export async function startServer(
   config: Config,
   mongodbUri: string,
   log: Logger = createLogger(config.logLevel),
+  database: { sqliteDir?: string | undefined } = {},
 ): Promise<RunningServer> {
   const connection = await connectDatabase(mongodbUri, config.dbConnectTimeoutMs);
-  const expiry = await prepareDatabase(connection);
-  const store = createStore(connection);
+  let lease: ProviderLease | undefined;
+  try {
+    const { consistency, expiry } = await prepareDatabase(connection, database);
+    if (!consistency.atomicConditionalUpdates) {
+      lease = await acquireProviderLease(connection.db as mongo.Db);
+    }
+    return await listen(config, connection, createStore(connection, consistency), log, async () => {
+      expiry.stop();
+      await lease?.release();
+    });
+  } catch (error) {
+    await lease?.release();
+    await connection.close();
+    throw error;
+  }
+}
+
+async function listen(
+  config: Config,
+  connection: mongoose.Connection,
+  store: Store,
+  log: Logger,
+  releaseDatabase: () => Promise<void>,
+): Promise<RunningServer> {
   await seedDatabase(config, store);
   const ring = parseKeyRing(config.totpEncryptionKeys);
   const services = createServices(config, store, ring);
@@ -79,7 +105,7 @@ export async function startServer(
     server.listen(config.port, config.host, resolve);
   });
   const port = (server.address() as AddressInfo).port;
-  log.info({ port, expiry: expiry.mode }, 'provider listening');
+  log.info({ port, database: store.consistency.server }, 'provider listening');
   if ((await store.users.count()) === 0) {
     log.warn(
       'No users yet. Create the first admin with: npm run cli -- user:create --email you@example.com --password <a long password> --role admin',
@@ -93,9 +119,9 @@ export async function startServer(
     services,
     log,
     async close() {
-      expiry.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await releaseDatabase();
       await connection.close();
     },
   };

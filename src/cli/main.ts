@@ -70,8 +70,9 @@ async function main(argv: string[]): Promise<number> {
     }));
   const connection = await connectDatabase(database.uri, config.dbConnectTimeoutMs);
   try {
-    await prepareDatabase(connection).then((expiry) => expiry.stop());
-    const store = createStore(connection);
+    const { consistency, expiry } = await prepareDatabase(connection);
+    expiry.stop();
+    const store = createStore(connection, consistency);
     await seedRoles(config, store);
     const services = createServices(config, store, parseKeyRing(config.totpEncryptionKeys));
     const lines = await cliCommands(store, services)[command as CliCommandName](options);

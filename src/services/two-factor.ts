@@ -27,6 +27,8 @@ export interface EnrollmentScreen {
   expiresAt: Date;
 }
 
+const MALFORMED = 'Enter the 6-digit code from your authenticator app.';
+
 /** Outcome of checking a code; `message` is safe to show to the user. */
 export type CodeCheck =
   | { ok: true }
@@ -71,85 +73,61 @@ export function twoFactorService(config: Config, store: Store, ring: KeyRing) {
     };
   }
 
-  /**
-   * Runs one code check per account at a time in this process. MongoDB makes the conditional
-   * claim below atomic across instances; FerretDB's SQLite backend does not isolate concurrent
-   * updates of one document (measured: 10 "successful" claims for 5 increments), so on it only
-   * this serialisation keeps a parallel burst from getting extra guesses.
-   */
-  const checking = new Map<string, Promise<unknown>>();
-  async function oneAtATime<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const previous = checking.get(key) ?? Promise.resolve();
-    const run = previous.then(task, task);
-    const settled = run.catch(() => undefined);
-    checking.set(key, settled);
-    try {
-      return await run;
-    } finally {
-      if (checking.get(key) === settled) checking.delete(key);
-    }
-  }
+  const notCorrect = (reason: 'replayed' | 'invalid'): string =>
+    reason === 'replayed'
+      ? 'That code was already used. Wait for the next code in your app.'
+      : 'That code is not correct. Check your authenticator app and try again.';
 
   /**
-   * Checks the throttle, then the code. Every checked code counts as an attempt: the counter and
-   * the lock a wrong code earns are written in one conditional update against the counter this
-   * check read, so parallel requests, even on several instances, get one guess each. A correct
-   * code clears both where it is accepted (acceptTotpStep, enableTotp).
+   * Checks one code against the user's state as stored now, in one store compare-and-set: the
+   * throttle, the code, and what it earns (the accepted time step and a cleared counter, or one
+   * more failure and its delay) are decided together and written only if nothing changed the user
+   * in between. Two requests with the same code, or a burst of guesses, therefore act one after
+   * the other on fresh state, on one instance or many (docs/store.md).
+   *
+   * `accept` turns a correct code's step into the fields to set (sign-in: the step; enrollment:
+   * the enabled factor); `secretOf` picks the secret to check from the current user, or returns
+   * an answer when there is nothing to check.
    */
-  function checkCode(
-    user: User,
-    secret: string,
+  async function checkCode(
+    userId: string,
     code: string,
-    mode: 'login' | 'enroll',
-  ): Promise<CodeCheck & { step?: number }> {
-    return oneAtATime(user.id, () => checkCodeNow(user, secret, code, mode));
-  }
-
-  async function checkCodeNow(
-    user: User,
-    secret: string,
-    code: string,
-    mode: 'login' | 'enroll',
-  ): Promise<CodeCheck & { step?: number }> {
-    // The counters as they are now, not as they were when this request loaded the user.
-    const current = (await store.users.findById(user.id)) ?? user;
-    const now = new Date();
-    const state = { failures: current.otpFailures, lockedUntil: current.otpLockedUntil };
-    const gate = checkOtpThrottle(state, now, throttle);
-    if (!gate.allowed) return refusal(gate, now);
-    const result = verifyTotp({
-      secret,
-      code,
-      nowMs: now.getTime(),
-      window: config.totp.window,
-      lastUsedStep: mode === 'login' ? (current.totp?.lastUsedStep ?? null) : null,
-    });
-    if (!result.ok && result.reason === 'malformed') {
+    secretOf: (current: User) => { secret: string; lastUsedStep: number | null } | CodeCheck,
+    accept: (current: User, step: number) => Record<string, unknown>,
+  ): Promise<CodeCheck> {
+    const answer = await store.users.changeSecurityState(userId, (current) => {
+      const target = secretOf(current);
+      if ('ok' in target) return { result: target };
+      const now = new Date();
+      const state = { failures: current.otpFailures, lockedUntil: current.otpLockedUntil };
+      const gate = checkOtpThrottle(state, now, throttle);
+      if (!gate.allowed) return { result: refusal(gate, now) };
+      const result = verifyTotp({
+        secret: openSecret(ring, target.secret, current.id),
+        code,
+        nowMs: now.getTime(),
+        window: config.totp.window,
+        lastUsedStep: target.lastUsedStep,
+      });
+      if (result.ok) {
+        return {
+          set: { ...accept(current, result.step), otpFailures: 0, otpLockedUntil: null },
+          result: { ok: true } as CodeCheck,
+        };
+      }
+      if (result.reason === 'malformed') {
+        return { result: { ok: false, status: 400, message: MALFORMED } as CodeCheck };
+      }
+      const next = recordOtpFailure(state, now, throttle);
+      const after = checkOtpThrottle(next, now, throttle);
       return {
-        ok: false,
-        status: 400,
-        message: 'Enter the 6-digit code from your authenticator app.',
+        set: { otpFailures: next.failures, otpLockedUntil: next.lockedUntil },
+        result: after.allowed
+          ? ({ ok: false, status: 401, message: notCorrect(result.reason) } as CodeCheck)
+          : refusal(after, now),
       };
-    }
-    const next = recordOtpFailure(state, now, throttle);
-    const claimed = await store.users.claimOtpAttempt(user.id, state.failures, next.lockedUntil);
-    if (!claimed) {
-      return refusal(
-        { allowed: false, hardStop: false, retryAt: new Date(now.getTime() + 1000) },
-        now,
-      );
-    }
-    if (result.ok) return { ok: true, step: result.step };
-    const after = checkOtpThrottle(next, now, throttle);
-    if (!after.allowed) return refusal(after, now);
-    return {
-      ok: false,
-      status: 401,
-      message:
-        result.reason === 'replayed'
-          ? 'That code was already used. Wait for the next code in your app.'
-          : 'That code is not correct. Check your authenticator app and try again.',
-    };
+    });
+    return answer ?? { ok: false, status: 400, message: 'This account no longer exists.' };
   }
 
   return {
@@ -189,53 +167,65 @@ export function twoFactorService(config: Config, store: Store, ring: KeyRing) {
      * forgets remembered browsers, which were bound to the previous enrollment.
      */
     async confirmEnrollment(user: User, code: string): Promise<CodeCheck> {
-      if (!user.pendingTotp) {
-        return { ok: false, status: 400, message: 'There is no set-up in progress. Start again.' };
-      }
-      if (user.pendingTotp.expiresAt.getTime() <= Date.now()) {
-        return {
-          ok: false,
-          status: 400,
-          message: 'This set-up expired. A new secret was created: scan the new QR code.',
-        };
-      }
-      const secret = openSecret(ring, user.pendingTotp.secret, user.id);
-      const result = await checkCode(user, secret, code, 'enroll');
-      if (!result.ok) return result;
-      const enabled = await store.users.enableTotp(user.id, user.pendingTotp.secret, {
-        secret: user.pendingTotp.secret,
-        enrollmentId: randomUUID(),
-        lastUsedStep: result.step ?? 0,
-      });
-      if (!enabled)
-        return {
-          ok: false,
-          status: 400,
-          message: 'This set-up changed in another window. Start again.',
-        };
-      await store.rememberedBrowsers.revokeAllForUser(user.id);
-      return { ok: true };
+      const expected = user.pendingTotp?.secret;
+      const result = await checkCode(
+        user.id,
+        code,
+        (current) => {
+          const pending = current.pendingTotp;
+          if (!pending || !expected) {
+            return {
+              ok: false,
+              status: 400,
+              message: 'There is no set-up in progress. Start again.',
+            };
+          }
+          if (pending.secret !== expected) {
+            return {
+              ok: false,
+              status: 400,
+              message: 'This set-up changed in another window. Start again.',
+            };
+          }
+          if (pending.expiresAt.getTime() <= Date.now()) {
+            return {
+              ok: false,
+              status: 400,
+              message: 'This set-up expired. A new secret was created: scan the new QR code.',
+            };
+          }
+          return { secret: pending.secret, lastUsedStep: null };
+        },
+        (current, step) => ({
+          totp: {
+            secret: current.pendingTotp?.secret,
+            enrollmentId: randomUUID(),
+            enabledAt: new Date(),
+            lastUsedStep: step,
+          },
+          pendingTotp: null,
+          recoveryCodeHashes: [],
+        }),
+      );
+      if (result.ok) await store.rememberedBrowsers.revokeAllForUser(user.id);
+      return result;
     },
 
     /** Verifies a sign-in code: throttled per account, each time step accepted once. */
-    async verifySignInCode(user: User, code: string): Promise<CodeCheck> {
-      if (!user.totp)
-        return {
-          ok: false,
-          status: 400,
-          message: 'Two-factor authentication is not on for this account.',
-        };
-      const secret = openSecret(ring, user.totp.secret, user.id);
-      const result = await checkCode(user, secret, code, 'login');
-      if (!result.ok) return result;
-      const accepted = await store.users.acceptTotpStep(user.id, result.step ?? 0);
-      if (!accepted)
-        return {
-          ok: false,
-          status: 401,
-          message: 'That code was already used. Wait for the next code in your app.',
-        };
-      return { ok: true };
+    verifySignInCode(user: User, code: string): Promise<CodeCheck> {
+      return checkCode(
+        user.id,
+        code,
+        (current) =>
+          current.totp
+            ? { secret: current.totp.secret, lastUsedStep: current.totp.lastUsedStep }
+            : {
+                ok: false,
+                status: 400,
+                message: 'Two-factor authentication is not on for this account.',
+              },
+        (_current, step) => ({ 'totp.lastUsedStep': step }),
+      );
     },
 
     /** Turns 2FA off and forgets every remembered browser of the user. */

@@ -4,9 +4,16 @@ import { roleModel } from './models/role.model.ts';
 import { rememberedBrowserModel } from './models/remembered-browser.model.ts';
 import { userModel } from './models/user.model.ts';
 import { auditEventModel } from './models/audit-event.model.ts';
-import { createOidcAdapterFactory, ensureOidcIndexes } from './oidc-adapter.ts';
+import { detectConsistency, type Consistency } from './consistency.ts';
+import {
+  createOidcAdapterFactory,
+  ensureOidcIndexes,
+  OIDC_MODELS,
+  oidcCollectionName,
+} from './oidc-adapter.ts';
 import { maintainExpiry, type ExpiryMaintenance } from './expiry.ts';
 import { auditRepository } from './repos/audit.repo.ts';
+import { catalogCache } from './repos/catalog-cache.ts';
 import { clientsRepository } from './repos/clients.repo.ts';
 import { groupsRepository } from './repos/groups.repo.ts';
 import { loginChallengesRepository } from './repos/login-challenges.repo.ts';
@@ -15,38 +22,69 @@ import { rememberedBrowsersRepository } from './repos/remembered-browsers.repo.t
 import { rolesRepository } from './repos/roles.repo.ts';
 import { signingKeysRepository } from './repos/signing-keys.repo.ts';
 import { usersRepository } from './repos/users.repo.ts';
+import { addFerretdbSqliteIdIndexes } from './ferretdb-sqlite-indexes.ts';
 
 /** Every repository over one connection: the only door to the database. */
-export function createStore(connection: Connection) {
+export function createStore(connection: Connection, consistency: Consistency) {
   const db = connection.db as mongo.Db;
+  const catalog = catalogCache(connection);
   return {
     connection,
-    users: usersRepository(connection),
-    roles: rolesRepository(connection),
-    groups: groupsRepository(connection),
+    consistency,
+    users: usersRepository(connection, consistency),
+    roles: rolesRepository(connection, catalog),
+    groups: groupsRepository(connection, catalog),
     rememberedBrowsers: rememberedBrowsersRepository(connection),
     audit: auditRepository(connection),
     signingKeys: signingKeysRepository(connection),
     clients: clientsRepository(connection),
     loginChallenges: loginChallengesRepository(connection),
     oidcSessions: oidcSessionsRepository(connection),
-    oidcAdapter: createOidcAdapterFactory(db),
+    oidcAdapter: createOidcAdapterFactory(db, consistency),
   };
 }
 
 export type Store = ReturnType<typeof createStore>;
 
+/** Collections the store writes besides the mongoose models' and the provider's. */
+const PLAIN_COLLECTIONS = [
+  'user_logins',
+  'store_meta',
+  'store_leases',
+  'login_challenges',
+  'signing_keys',
+];
+
+/** What `prepareDatabase` found out and set up. */
+export interface PreparedDatabase {
+  consistency: Consistency;
+  expiry: ExpiryMaintenance;
+}
+
 /**
- * Creates collections' indexes (unique emails and names, lookups, provider indexes) and sets up
- * expiry. Idempotent; run on every start.
+ * Creates every collection and its indexes (unique emails and names, lookups, provider indexes),
+ * learns what the server guarantees, and sets up expiry. On a local FerretDB with SQLite
+ * (`sqliteDir` known) it also adds the `_id` indexes FerretDB's own queries need
+ * (docs/store.md). Idempotent; run on every start.
  */
-export async function prepareDatabase(connection: Connection): Promise<ExpiryMaintenance> {
+export async function prepareDatabase(
+  connection: Connection,
+  options: { sqliteDir?: string | undefined } = {},
+): Promise<PreparedDatabase> {
+  const db = connection.db as mongo.Db;
+  const consistency = await detectConsistency(db);
   for (const model of [userModel, roleModel, groupModel, rememberedBrowserModel, auditEventModel]) {
     const m = model(connection);
     await m.createCollection().catch(() => {});
     await m.createIndexes();
   }
-  const db = connection.db as mongo.Db;
+  for (const name of [...PLAIN_COLLECTIONS, ...OIDC_MODELS.map(oidcCollectionName)]) {
+    await db.createCollection(name).catch(() => {});
+  }
   await ensureOidcIndexes(db);
-  return maintainExpiry(db);
+  if (consistency.server === 'ferretdb' && options.sqliteDir) {
+    addFerretdbSqliteIdIndexes(options.sqliteDir, db.databaseName);
+  }
+  await usersRepository(connection, consistency).ensureLoginIndex();
+  return { consistency, expiry: await maintainExpiry(db) };
 }

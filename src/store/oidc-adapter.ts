@@ -1,26 +1,61 @@
+import { createHash } from 'node:crypto';
 import type { mongo } from 'mongoose';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { compareAndSet, type Consistency } from './consistency.ts';
 
-interface StoredModel {
+/**
+ * One stored provider model. `_id` is a hash of the model's id (the token, code or cookie value),
+ * so a copy of the database holds no usable bearer value; the fields the store looks things up by
+ * sit at the top level next to the payload.
+ */
+export interface StoredModel {
   _id: string;
   payload: AdapterPayload;
   expiresAt?: Date;
+  grantId?: string;
+  userCode?: string;
+  accountId?: string;
+  rev?: number;
 }
 
 /** Models whose payload carries a grantId, revoked together by `revokeByGrantId`. */
-const GRANTABLE = new Set([
+const GRANTABLE = [
   'AccessToken',
   'AuthorizationCode',
   'RefreshToken',
   'DeviceCode',
   'ClientCredentials',
   'BackchannelAuthenticationRequest',
-]);
+] as const;
+
+/** Every expiring oidc-provider collection (for TTL indexes or the periodic purge). */
+export const EXPIRING_OIDC_MODELS = [
+  ...GRANTABLE,
+  'Session',
+  'Interaction',
+  'ReplayDetection',
+  'PushedAuthorizationRequest',
+  'Grant',
+] as const;
+
+/** Every collection the provider uses: created up front so each gets its indexes at start. */
+export const OIDC_MODELS = [...EXPIRING_OIDC_MODELS, 'Client'] as const;
+
+/** What the provider says when a single-use value is presented a second time. */
+const SECOND_USE: Record<string, string> = {
+  AuthorizationCode: 'authorization code already consumed',
+  RefreshToken: 'refresh token already used',
+  DeviceCode: 'device code already consumed',
+  BackchannelAuthenticationRequest: 'backchannel authentication request already consumed',
+};
+
+/** Prefix of the second copy of a Session, stored under its `uid` for `findByUid`. */
+const SESSION_BY_UID = 'uid:';
 
 /**
  * Field names MongoDB-compatible servers refuse or misread ('.' anywhere, '$' first; FerretDB
  * rejects both), e.g. a Grant's `resources` keyed by resource URL. Keys are escaped reversibly
- * ('%' too) on write and restored on read; top-level fields we query on never need it.
+ * ('%' too) on write and restored on read.
  */
 function escapeKeys(value: unknown, decode: boolean): unknown {
   if (Array.isArray(value)) return value.map((item) => escapeKeys(item, decode));
@@ -41,56 +76,131 @@ export function oidcCollectionName(model: string): string {
 }
 
 /**
- * node-oidc-provider storage on MongoDB (`{ _id, payload, expiresAt }` per model). Expiry is
- * enforced here on every read, so correctness never depends on TTL indexes, which some
- * wire-compatible servers (FerretDB) do not support.
+ * The stored key of a provider model's id. Clients are looked up and listed by their public
+ * client_id; every other id (tokens, codes, session and interaction cookies) is a bearer value
+ * and is stored only as its SHA-256.
  */
-export function createOidcAdapterFactory(db: mongo.Db): (model: string) => Adapter {
+export function storedOidcId(model: string, id: string): string {
+  if (model === 'Client') return id;
+  return createHash('sha256').update(id).digest('base64url');
+}
+
+/**
+ * node-oidc-provider storage on a MongoDB wire-protocol server. Every read and write is by `_id`
+ * (the one filter FerretDB 1.x answers from an index); expiry is enforced on every read, so
+ * correctness never depends on TTL indexes; consuming a code or refresh token goes through the
+ * store's compare-and-set, so of two concurrent redemptions exactly one wins.
+ */
+export function createOidcAdapterFactory(
+  db: mongo.Db,
+  consistency: Consistency,
+): (model: string) => Adapter {
+  const collection = (model: string) => db.collection<StoredModel>(oidcCollectionName(model));
+  const revokeGrant = async (grantId: string) => {
+    await Promise.all([
+      ...GRANTABLE.map((model) => collection(model).deleteMany({ grantId })),
+      collection('Grant').deleteOne({ _id: storedOidcId('Grant', grantId) }),
+    ]);
+  };
   return (model: string) =>
-    new MongoOidcAdapter(db.collection<StoredModel>(oidcCollectionName(model)), model);
+    new MongoOidcAdapter(collection(model), model, consistency, revokeGrant);
 }
 
 class MongoOidcAdapter implements Adapter {
   readonly #collection: mongo.Collection<StoredModel>;
   readonly #model: string;
+  readonly #consistency: Consistency;
+  readonly #revokeGrant: (grantId: string) => Promise<void>;
 
-  constructor(collection: mongo.Collection<StoredModel>, model: string) {
+  constructor(
+    collection: mongo.Collection<StoredModel>,
+    model: string,
+    consistency: Consistency,
+    revokeGrant: (grantId: string) => Promise<void>,
+  ) {
     this.#collection = collection;
     this.#model = model;
+    this.#consistency = consistency;
+    this.#revokeGrant = revokeGrant;
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    const doc: Omit<StoredModel, '_id'> = { payload: escapeKeys(payload, false) as AdapterPayload };
+    const rest: AdapterPayload = { ...payload };
+    delete rest.jti;
+    const doc: Omit<StoredModel, '_id'> = {
+      payload: escapeKeys(rest, false) as AdapterPayload,
+      rev: Math.random(),
+    };
     if (expiresIn) doc.expiresAt = new Date(Date.now() + expiresIn * 1000);
-    await this.#collection.replaceOne({ _id: id }, doc, { upsert: true });
+    if (payload.grantId) doc.grantId = payload.grantId;
+    if (this.#model === 'Grant') doc.grantId = id;
+    if (payload.userCode) doc.userCode = payload.userCode;
+    if (payload.accountId) doc.accountId = payload.accountId;
+    const key = storedOidcId(this.#model, id);
+    await this.#write(key, () => this.#collection.replaceOne({ _id: key }, doc, { upsert: true }));
+    if (this.#model === 'Session' && payload.uid) {
+      const byUid = `${SESSION_BY_UID}${payload.uid}`;
+      await this.#write(byUid, () =>
+        this.#collection.replaceOne({ _id: byUid }, doc, { upsert: true }),
+      );
+    }
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return this.#live(await this.#collection.findOne({ _id: id }));
+    const doc = await this.#collection.findOne({ _id: storedOidcId(this.#model, id) });
+    const payload = this.#live(doc);
+    return payload && this.#model !== 'Client' ? { ...payload, jti: id } : payload;
   }
 
+  /** A Session by its `uid`; it comes without `jti`, which the database does not hold. */
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.#live(await this.#collection.findOne({ 'payload.uid': uid }));
+    return this.#live(await this.#collection.findOne({ _id: `${SESSION_BY_UID}${uid}` }));
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.#live(await this.#collection.findOne({ 'payload.userCode': userCode }));
+    return this.#live(await this.#collection.findOne({ userCode }));
   }
 
+  /**
+   * Marks a single-use value used, atomically: a second redemption, even one racing the first,
+   * is refused with `invalid_grant` and revokes the grant, as the provider does for a sequential
+   * one (RFC 6749 section 4.1.2, OAuth 2.0 Security BCP on refresh token reuse).
+   */
   async consume(id: string): Promise<void> {
-    await this.#collection.updateOne(
-      { _id: id },
-      { $set: { 'payload.consumed': Math.floor(Date.now() / 1000) } },
-    );
+    const key = storedOidcId(this.#model, id);
+    const winner = await compareAndSet(this.#consistency, this.#collection, key, (current) => {
+      // Gone: revoked by a second redemption that raced this one, or expired and purged.
+      if (!current) return { result: false };
+      if (current.payload.consumed) return { result: current.grantId ?? false };
+      return {
+        update: { $set: { 'payload.consumed': Math.floor(Date.now() / 1000) } },
+        result: true,
+      };
+    });
+    if (winner === true) return;
+    if (typeof winner === 'string') await this.#revokeGrant(winner);
+    throw new errors.InvalidGrant(SECOND_USE[this.#model] ?? 'already consumed');
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#collection.deleteOne({ _id: id });
+    const key = storedOidcId(this.#model, id);
+    if (this.#model === 'Session') {
+      const doc = await this.#collection.findOne({ _id: key }, { projection: { payload: 1 } });
+      const uid = doc?.payload.uid;
+      if (uid)
+        await this.#write(`${SESSION_BY_UID}${uid}`, (k) => this.#collection.deleteOne({ _id: k }));
+    }
+    await this.#write(key, (k) => this.#collection.deleteOne({ _id: k }));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    if (!GRANTABLE.has(this.#model)) return;
-    await this.#collection.deleteMany({ 'payload.grantId': grantId });
+    if (!(GRANTABLE as readonly string[]).includes(this.#model)) return;
+    await this.#collection.deleteMany({ grantId });
+  }
+
+  /** Writes of one document never interleave with its compare-and-set (FerretDB, see consistency.ts). */
+  #write<T>(key: string, write: (key: string) => Promise<T>): Promise<T> {
+    return this.#consistency.exclusive(this.#collection.collectionName, key, () => write(key));
   }
 
   #live(doc: StoredModel | null): AdapterPayload | undefined {
@@ -100,33 +210,18 @@ class MongoOidcAdapter implements Adapter {
   }
 }
 
-/** Index set from the provider's MongoDB adapter example, plus accountId for revoking a user. */
+/**
+ * Secondary indexes for servers that use them (MongoDB): grant revocation, a user's sessions and
+ * grants, device codes. Hot paths never need them; they only read by `_id`.
+ */
 export async function ensureOidcIndexes(db: mongo.Db): Promise<void> {
   for (const model of GRANTABLE) {
-    await db.collection(oidcCollectionName(model)).createIndex({ 'payload.grantId': 1 });
+    await db.collection(oidcCollectionName(model)).createIndex({ grantId: 1 });
   }
   for (const model of ['Session', 'Grant']) {
-    await db.collection(oidcCollectionName(model)).createIndex({ 'payload.accountId': 1 });
+    await db.collection(oidcCollectionName(model)).createIndex({ accountId: 1 });
   }
   await db
-    .collection(oidcCollectionName('Session'))
-    .createIndex({ 'payload.uid': 1 }, { unique: true });
-  await db
     .collection(oidcCollectionName('DeviceCode'))
-    .createIndex({ 'payload.userCode': 1 }, { unique: true, sparse: true });
+    .createIndex({ userCode: 1 }, { unique: true, sparse: true });
 }
-
-/** All expiring oidc-provider collections (for TTL indexes or the periodic purge). */
-export const EXPIRING_OIDC_MODELS = [
-  'Session',
-  'AccessToken',
-  'AuthorizationCode',
-  'RefreshToken',
-  'DeviceCode',
-  'ClientCredentials',
-  'Interaction',
-  'ReplayDetection',
-  'PushedAuthorizationRequest',
-  'Grant',
-  'BackchannelAuthenticationRequest',
-] as const;

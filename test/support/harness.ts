@@ -49,6 +49,8 @@ export async function startTestProvider(
   const env = testEnv(port, options.env);
   const config = loadConfig(env);
   const mongodbUri = options.mongodbUri ?? testDatabaseUri();
-  const running = await startServer(config, mongodbUri, createLogger('silent'));
+  const running = await startServer(config, mongodbUri, createLogger('silent'), {
+    sqliteDir: process.env.TEST_FERRETDB_SQLITE_DIR || undefined,
+  });
   return Object.assign(running, { config, env, mongodbUri });
 }

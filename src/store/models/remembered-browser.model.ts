@@ -1,9 +1,13 @@
 import { Schema, type Connection, type InferSchemaType, type Model } from 'mongoose';
 
+/**
+ * `_id` is the SHA-256 of the browser's token, so recognising a browser at sign-in is an `_id`
+ * read (docs/store.md); the token itself is never stored.
+ */
 const rememberedBrowserSchema = new Schema(
   {
+    _id: { type: String, required: true },
     userId: { type: Schema.Types.ObjectId, required: true, index: true },
-    tokenHash: { type: String, required: true, unique: true },
     enrollmentId: { type: String, required: true },
     label: { type: String, default: 'Unknown browser' },
     lastUsedAt: { type: Date, default: () => new Date() },

@@ -1,6 +1,7 @@
 import type { Connection, Types } from 'mongoose';
 import { AppError } from '../../domain/errors.ts';
 import { groupModel } from '../models/group.model.ts';
+import type { CatalogCache } from './catalog-cache.ts';
 import { isDuplicateKey, isObjectId, toObjectIds } from './ids.ts';
 
 /** A group of users; its roles apply to every member. */
@@ -25,24 +26,29 @@ function duplicate(name: string): AppError {
 }
 
 /** Groups repository. */
-export function groupsRepository(connection: Connection) {
+export function groupsRepository(connection: Connection, catalog: CatalogCache) {
   const Groups = groupModel(connection);
+  const list = (): Promise<Group[]> =>
+    catalog.get('groups', async () =>
+      (await Groups.find().sort({ name: 1 }).lean()).map((d) => toGroup(d as LeanGroup)),
+    );
+  /** Every write goes through here, so readers in every process see it (catalog-cache.ts). */
+  const changed = async <T>(result: T): Promise<T> => {
+    await catalog.changed();
+    return result;
+  };
   return {
-    async list(): Promise<Group[]> {
-      return (await Groups.find().sort({ name: 1 }).lean()).map((d) => toGroup(d as LeanGroup));
-    },
+    /** Every group, sorted by name, from the in-process catalog cache. */
+    list,
     async findById(id: string): Promise<Group | null> {
-      if (!isObjectId(id)) return null;
-      const doc = await Groups.findById(id).lean();
-      return doc ? toGroup(doc as LeanGroup) : null;
+      return (await list()).find((item) => item.id === id) ?? null;
     },
     async findByName(name: string): Promise<Group | null> {
-      const doc = await Groups.findOne({ name: name.trim() }).lean();
-      return doc ? toGroup(doc as LeanGroup) : null;
+      return (await list()).find((item) => item.name === name.trim()) ?? null;
     },
     async findByIds(ids: readonly string[]): Promise<Group[]> {
-      const docs = await Groups.find({ _id: { $in: toObjectIds(ids) } }).lean();
-      return docs.map((d) => toGroup(d as LeanGroup));
+      const wanted = new Set(ids);
+      return (await list()).filter((item) => wanted.has(item.id));
     },
     async listByRole(roleId: string): Promise<Group[]> {
       const docs = await Groups.find({ roleIds: { $in: toObjectIds([roleId]) } }).lean();
@@ -54,7 +60,7 @@ export function groupsRepository(connection: Connection) {
           name: input.name.trim(),
           roleIds: toObjectIds(input.roleIds ?? []),
         });
-        return toGroup(doc.toObject() as LeanGroup);
+        return changed(toGroup(doc.toObject() as LeanGroup));
       } catch (error) {
         if (isDuplicateKey(error)) throw duplicate(input.name.trim());
         throw error;
@@ -74,7 +80,7 @@ export function groupsRepository(connection: Connection) {
           { $set: set },
           { returnDocument: 'after' },
         ).lean();
-        return doc ? toGroup(doc as LeanGroup) : null;
+        return changed(doc ? toGroup(doc as LeanGroup) : null);
       } catch (error) {
         if (isDuplicateKey(error)) throw duplicate(changes.name ?? '');
         throw error;
@@ -82,10 +88,11 @@ export function groupsRepository(connection: Connection) {
     },
     async removeRoleEverywhere(roleId: string): Promise<void> {
       await Groups.updateMany({}, { $pull: { roleIds: toObjectIds([roleId])[0] } });
+      await changed(undefined);
     },
     async delete(id: string): Promise<boolean> {
       if (!isObjectId(id)) return false;
-      return (await Groups.deleteOne({ _id: id })).deletedCount === 1;
+      return changed((await Groups.deleteOne({ _id: id })).deletedCount === 1);
     },
   };
 }

@@ -6,23 +6,24 @@ import { oidcCollectionName } from '../oidc-adapter.ts';
  * makes every refresh token and access token minted under them unusable.
  */
 export function oidcSessionsRepository(connection: Connection) {
-  const db = () => connection.db as mongo.Db;
+  const collection = (model: string) =>
+    (connection.db as mongo.Db).collection<{ _id: string; grantId?: string }>(
+      oidcCollectionName(model),
+    );
   return {
     async revokeForAccount(accountId: string): Promise<void> {
-      const grants = db().collection<{ _id: string }>(oidcCollectionName('Grant'));
       const grantIds = (
-        await grants.find({ 'payload.accountId': accountId }, { projection: { _id: 1 } }).toArray()
-      ).map((g) => g._id);
-      for (const model of ['AccessToken', 'RefreshToken', 'AuthorizationCode']) {
-        if (grantIds.length)
-          await db()
-            .collection(oidcCollectionName(model))
-            .deleteMany({ 'payload.grantId': { $in: grantIds } });
+        await collection('Grant')
+          .find({ accountId }, { projection: { grantId: 1 } })
+          .toArray()
+      ).flatMap((g) => (g.grantId ? [g.grantId] : []));
+      if (grantIds.length) {
+        for (const model of ['AccessToken', 'RefreshToken', 'AuthorizationCode']) {
+          await collection(model).deleteMany({ grantId: { $in: grantIds } });
+        }
       }
-      await grants.deleteMany({ 'payload.accountId': accountId });
-      await db()
-        .collection(oidcCollectionName('Session'))
-        .deleteMany({ 'payload.accountId': accountId });
+      await collection('Grant').deleteMany({ accountId });
+      await collection('Session').deleteMany({ accountId });
     },
   };
 }

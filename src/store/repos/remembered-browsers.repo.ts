@@ -14,7 +14,7 @@ export interface RememberedBrowser {
 }
 
 interface LeanBrowser {
-  _id: Types.ObjectId;
+  _id: string;
   userId: Types.ObjectId;
   enrollmentId: string;
   label?: string | null;
@@ -25,7 +25,7 @@ interface LeanBrowser {
 
 function toBrowser(doc: LeanBrowser): RememberedBrowser {
   return {
-    id: doc._id.toString(),
+    id: doc._id,
     userId: doc.userId.toString(),
     enrollmentId: doc.enrollmentId,
     label: doc.label ?? 'Unknown browser',
@@ -46,10 +46,12 @@ export function rememberedBrowsersRepository(connection: Connection) {
       label: string;
       expiresAt: Date;
     }): Promise<void> {
-      await Browsers.create(input);
+      const { tokenHash, ...rest } = input;
+      await Browsers.create({ _id: tokenHash, ...rest });
     },
+    /** The browser whose token hashes to `tokenHash`: an `_id` read. */
     async findByHash(tokenHash: string): Promise<RememberedBrowser | null> {
-      const doc = await Browsers.findOne({ tokenHash }).lean();
+      const doc = await Browsers.findById(tokenHash).lean();
       return doc ? toBrowser(doc as LeanBrowser) : null;
     },
     async touch(id: string): Promise<void> {
@@ -63,8 +65,10 @@ export function rememberedBrowsersRepository(connection: Connection) {
       return docs.map((d) => toBrowser(d as LeanBrowser));
     },
     async revoke(userId: string, id: string): Promise<boolean> {
-      if (!isObjectId(userId) || !isObjectId(id)) return false;
-      return (await Browsers.deleteOne({ _id: id, userId })).deletedCount === 1;
+      if (!isObjectId(userId) || !/^[0-9a-f]{64}$/.test(id)) return false;
+      const doc = await Browsers.findById(id).lean();
+      if (!doc || String(doc.userId) !== userId) return false;
+      return (await Browsers.deleteOne({ _id: id })).deletedCount === 1;
     },
     /** Forgets every browser of a user (2FA disabled or re-enrolled, password changed). */
     async revokeAllForUser(userId: string): Promise<number> {

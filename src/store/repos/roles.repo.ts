@@ -1,7 +1,8 @@
 import type { Connection, Types } from 'mongoose';
 import { AppError } from '../../domain/errors.ts';
 import { roleModel } from '../models/role.model.ts';
-import { isDuplicateKey, isObjectId, toObjectIds } from './ids.ts';
+import type { CatalogCache } from './catalog-cache.ts';
+import { isDuplicateKey, isObjectId } from './ids.ts';
 
 /** A role: may enforce 2FA on its holders and may grant admin access. */
 export interface Role {
@@ -38,24 +39,29 @@ function duplicate(name: string): AppError {
 }
 
 /** Roles repository. */
-export function rolesRepository(connection: Connection) {
+export function rolesRepository(connection: Connection, catalog: CatalogCache) {
   const Roles = roleModel(connection);
+  const list = (): Promise<Role[]> =>
+    catalog.get('roles', async () =>
+      (await Roles.find().sort({ name: 1 }).lean()).map((d) => toRole(d as LeanRole)),
+    );
+  /** Every write goes through here, so readers in every process see it (catalog-cache.ts). */
+  const changed = async <T>(result: T): Promise<T> => {
+    await catalog.changed();
+    return result;
+  };
   return {
-    async list(): Promise<Role[]> {
-      return (await Roles.find().sort({ name: 1 }).lean()).map((d) => toRole(d as LeanRole));
-    },
+    /** Every role, sorted by name, from the in-process catalog cache. */
+    list,
     async findById(id: string): Promise<Role | null> {
-      if (!isObjectId(id)) return null;
-      const doc = await Roles.findById(id).lean();
-      return doc ? toRole(doc as LeanRole) : null;
+      return (await list()).find((item) => item.id === id) ?? null;
     },
     async findByName(name: string): Promise<Role | null> {
-      const doc = await Roles.findOne({ name: name.trim() }).lean();
-      return doc ? toRole(doc as LeanRole) : null;
+      return (await list()).find((item) => item.name === name.trim()) ?? null;
     },
     async findByIds(ids: readonly string[]): Promise<Role[]> {
-      const docs = await Roles.find({ _id: { $in: toObjectIds(ids) } }).lean();
-      return docs.map((d) => toRole(d as LeanRole));
+      const wanted = new Set(ids);
+      return (await list()).filter((item) => wanted.has(item.id));
     },
     async create(input: RoleInput): Promise<Role> {
       try {
@@ -64,7 +70,7 @@ export function rolesRepository(connection: Connection) {
           enforce2fa: input.enforce2fa ?? false,
           admin: input.admin ?? false,
         });
-        return toRole(doc.toObject() as LeanRole);
+        return changed(toRole(doc.toObject() as LeanRole));
       } catch (error) {
         if (isDuplicateKey(error)) throw duplicate(input.name.trim());
         throw error;
@@ -78,7 +84,7 @@ export function rolesRepository(connection: Connection) {
           { $set: changes },
           { returnDocument: 'after' },
         ).lean();
-        return doc ? toRole(doc as LeanRole) : null;
+        return changed(doc ? toRole(doc as LeanRole) : null);
       } catch (error) {
         if (isDuplicateKey(error)) throw duplicate(changes.name ?? '');
         throw error;
@@ -86,7 +92,7 @@ export function rolesRepository(connection: Connection) {
     },
     async delete(id: string): Promise<boolean> {
       if (!isObjectId(id)) return false;
-      return (await Roles.deleteOne({ _id: id })).deletedCount === 1;
+      return changed((await Roles.deleteOne({ _id: id })).deletedCount === 1);
     },
   };
 }

@@ -1,7 +1,9 @@
-import type { Connection, Types } from 'mongoose';
+import { Types, type Connection, type mongo } from 'mongoose';
 import { AppError } from '../../domain/errors.ts';
+import { compareAndSet, type Consistency, type Decision } from '../consistency.ts';
 import { userModel, type UserDoc } from '../models/user.model.ts';
 import { escapeRegExp, isDuplicateKey, isObjectId, toObjectIds } from './ids.ts';
+import { userLoginsIndex } from './user-logins.ts';
 
 /** A user as the rest of the application sees it (never a mongoose document). */
 export interface User {
@@ -81,19 +83,56 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** Users repository: the only code that reads or writes the `users` collection. */
-export function usersRepository(connection: Connection) {
+/**
+ * The fields of a user's security state a compare-and-set may write (`$set` paths), e.g.
+ * `otpFailures` or `totp.lastUsedStep`.
+ */
+export type UserStateUpdate = Record<string, unknown>;
+
+/**
+ * Users repository: the only code that reads or writes the `users` collection. Every write of a
+ * user runs in `consistency.exclusive` for that user, so on servers without atomic conditional
+ * updates no plain write can interleave with a compare-and-set of the same user.
+ */
+export function usersRepository(connection: Connection, consistency: Consistency) {
   const Users = userModel(connection);
+  const logins = userLoginsIndex(connection, consistency);
   const lean = (doc: unknown) => (doc ? toUser(doc as LeanUser) : null);
+  const write = <T>(id: string, task: () => Promise<T>) =>
+    consistency.exclusive(Users.collection.collectionName, id, task);
+
+  async function findById(id: string): Promise<User | null> {
+    if (!isObjectId(id)) return null;
+    return lean(await Users.findById(id).lean());
+  }
 
   return {
-    async findById(id: string): Promise<User | null> {
-      if (!isObjectId(id)) return null;
-      return lean(await Users.findById(id).lean());
+    findById,
+
+    /** By sign-in email: an `_id` read of the login pointer, then of the user (no scan). */
+    async findByEmail(email: string): Promise<User | null> {
+      const normalized = normalizeEmail(email);
+      const userId = await logins.userIdFor(normalized);
+      const user = userId ? await findById(userId) : null;
+      return user && user.email === normalized ? user : null;
     },
 
-    async findByEmail(email: string): Promise<User | null> {
-      return lean(await Users.findOne({ email: normalizeEmail(email) }).lean());
+    /**
+     * Store primitive for a user's security state: `decide` sees the user as stored now and
+     * returns the `$set` to apply and the answer; the write happens only if the user did not
+     * change in between (see `compareAndSet`). Returns null for an unknown user.
+     */
+    async changeSecurityState<R>(
+      id: string,
+      decide: (user: User) => { set?: UserStateUpdate; result: R },
+    ): Promise<R | null> {
+      if (!isObjectId(id)) return null;
+      const collection = Users.collection as unknown as mongo.Collection<{ _id: Types.ObjectId }>;
+      return compareAndSet(consistency, collection, new Types.ObjectId(id), (doc) => {
+        if (!doc) return { result: null };
+        const { set, result } = decide(toUser(doc as unknown as LeanUser));
+        return { update: set ? { $set: set } : null, result } satisfies Decision<R | null>;
+      });
     },
 
     async count(): Promise<number> {
@@ -101,9 +140,15 @@ export function usersRepository(connection: Connection) {
     },
 
     async create(input: NewUser): Promise<User> {
+      const email = normalizeEmail(input.email);
+      const id = new Types.ObjectId().toString();
+      if (!(await logins.claim(email, id, (userId) => findById(userId)))) {
+        throw new AppError('conflict', `A user with email ${email} already exists`);
+      }
       try {
         const doc = await Users.create({
-          email: normalizeEmail(input.email),
+          _id: id,
+          email,
           name: input.name,
           passwordHash: input.passwordHash,
           roleIds: toObjectIds(input.roleIds ?? []),
@@ -111,11 +156,9 @@ export function usersRepository(connection: Connection) {
         });
         return toUser(doc.toObject() as LeanUser);
       } catch (error) {
+        await logins.release(email, id);
         if (isDuplicateKey(error)) {
-          throw new AppError(
-            'conflict',
-            `A user with email ${normalizeEmail(input.email)} already exists`,
-          );
+          throw new AppError('conflict', `A user with email ${email} already exists`);
         }
         throw error;
       }
@@ -129,15 +172,31 @@ export function usersRepository(connection: Connection) {
       if (changes.disabled !== undefined) set.disabled = changes.disabled;
       if (changes.roleIds !== undefined) set.roleIds = toObjectIds(changes.roleIds);
       if (changes.groupIds !== undefined) set.groupIds = toObjectIds(changes.groupIds);
-      if (changes.disabled === true) return this.bumpEpoch(id, set);
+      const before = set.email === undefined ? null : await findById(id);
+      const newEmail = before && before.email !== set.email ? (set.email as string) : null;
+      const taken = () =>
+        new AppError('conflict', `A user with email ${changes.email ?? ''} already exists`);
+      if (newEmail && !(await logins.claim(newEmail, id, (userId) => findById(userId)))) {
+        throw taken();
+      }
       try {
-        return lean(
-          await Users.findByIdAndUpdate(id, { $set: set }, { returnDocument: 'after' }).lean(),
-        );
+        const after =
+          changes.disabled === true
+            ? await this.bumpEpoch(id, set)
+            : await write(id, async () =>
+                lean(
+                  await Users.findByIdAndUpdate(
+                    id,
+                    { $set: set },
+                    { returnDocument: 'after' },
+                  ).lean(),
+                ),
+              );
+        if (newEmail && before) await logins.release(before.email, id);
+        return after;
       } catch (error) {
-        if (isDuplicateKey(error)) {
-          throw new AppError('conflict', `A user with email ${changes.email ?? ''} already exists`);
-        }
+        if (newEmail) await logins.release(newEmail, id);
+        if (isDuplicateKey(error)) throw taken();
         throw error;
       }
     },
@@ -145,12 +204,14 @@ export function usersRepository(connection: Connection) {
     /** Applies `set` and invalidates every console session of the user (sessionEpoch + 1). */
     async bumpEpoch(id: string, set: Record<string, unknown> = {}): Promise<User | null> {
       if (!isObjectId(id)) return null;
-      return lean(
-        await Users.findByIdAndUpdate(
-          id,
-          { $set: set, $inc: { sessionEpoch: 1 } },
-          { returnDocument: 'after' },
-        ).lean(),
+      return write(id, async () =>
+        lean(
+          await Users.findByIdAndUpdate(
+            id,
+            { $set: set, $inc: { sessionEpoch: 1 } },
+            { returnDocument: 'after' },
+          ).lean(),
+        ),
       );
     },
 
@@ -160,106 +221,55 @@ export function usersRepository(connection: Connection) {
 
     /** Upgrades a hash to current parameters without ending sessions (same password). */
     async setPasswordHashOnly(id: string, passwordHash: string): Promise<void> {
-      await Users.updateOne({ _id: id }, { $set: { passwordHash } });
+      await write(id, () => Users.updateOne({ _id: id }, { $set: { passwordHash } }));
     },
 
     async addRole(id: string, roleId: string): Promise<User | null> {
       if (!isObjectId(id)) return null;
-      return lean(
-        await Users.findByIdAndUpdate(
-          id,
-          { $addToSet: { roleIds: toObjectIds([roleId])[0] } },
-          { returnDocument: 'after' },
-        ).lean(),
+      return write(id, async () =>
+        lean(
+          await Users.findByIdAndUpdate(
+            id,
+            { $addToSet: { roleIds: toObjectIds([roleId])[0] } },
+            { returnDocument: 'after' },
+          ).lean(),
+        ),
       );
     },
 
     async addGroup(id: string, groupId: string): Promise<User | null> {
       if (!isObjectId(id)) return null;
-      return lean(
-        await Users.findByIdAndUpdate(
-          id,
-          { $addToSet: { groupIds: toObjectIds([groupId])[0] } },
-          { returnDocument: 'after' },
-        ).lean(),
+      return write(id, async () =>
+        lean(
+          await Users.findByIdAndUpdate(
+            id,
+            { $addToSet: { groupIds: toObjectIds([groupId])[0] } },
+            { returnDocument: 'after' },
+          ).lean(),
+        ),
       );
     },
 
     async setPendingTotp(id: string, pending: { secret: string; expiresAt: Date }): Promise<void> {
-      await Users.updateOne({ _id: id }, { $set: { pendingTotp: pending } });
-    },
-
-    /**
-     * Turns 2FA on from the pending enrollment. Conditional on the same pending secret so two
-     * racing "Turn On" requests cannot enable different secrets.
-     */
-    async enableTotp(
-      id: string,
-      pendingSecret: string,
-      totp: { secret: string; enrollmentId: string; lastUsedStep: number },
-    ): Promise<boolean> {
-      const result = await Users.updateOne(
-        { _id: id, 'pendingTotp.secret': pendingSecret },
-        {
-          $set: {
-            totp: { ...totp, enabledAt: new Date() },
-            pendingTotp: null,
-            recoveryCodeHashes: [],
-            otpFailures: 0,
-            otpLockedUntil: null,
-          },
-        },
-      );
-      return result.modifiedCount === 1;
+      await write(id, () => Users.updateOne({ _id: id }, { $set: { pendingTotp: pending } }));
     },
 
     /** Removes every trace of the second factor (secret, pending enrollment, recovery codes). */
     async disableTotp(id: string): Promise<void> {
-      await Users.updateOne(
-        { _id: id },
-        {
-          $set: {
-            totp: null,
-            pendingTotp: null,
-            recoveryCodeHashes: [],
-            otpFailures: 0,
-            otpLockedUntil: null,
+      await write(id, () =>
+        Users.updateOne(
+          { _id: id },
+          {
+            $set: {
+              totp: null,
+              pendingTotp: null,
+              recoveryCodeHashes: [],
+              otpFailures: 0,
+              otpLockedUntil: null,
+            },
           },
-        },
+        ),
       );
-    },
-
-    /**
-     * Records an accepted time step, only if it is newer than the last one: the conditional
-     * update makes replay refusal hold even for two concurrent requests with the same code.
-     */
-    async acceptTotpStep(id: string, step: number): Promise<boolean> {
-      const result = await Users.updateOne(
-        {
-          _id: id,
-          totp: { $ne: null },
-          $or: [{ 'totp.lastUsedStep': null }, { 'totp.lastUsedStep': { $lt: step } }],
-        },
-        { $set: { 'totp.lastUsedStep': step, otpFailures: 0, otpLockedUntil: null } },
-      );
-      return result.modifiedCount === 1;
-    },
-
-    /**
-     * Counts one code attempt and sets the lock it earns if the code turns out wrong, only if the
-     * counter still has the value the check started from: two concurrent checks cannot use the
-     * same attempt, so throttling holds across instances.
-     */
-    async claimOtpAttempt(
-      id: string,
-      failuresSeen: number,
-      lockIfWrong: Date | null,
-    ): Promise<boolean> {
-      const result = await Users.updateOne(
-        { _id: id, otpFailures: failuresSeen },
-        { $inc: { otpFailures: 1 }, $set: { otpLockedUntil: lockIfWrong } },
-      );
-      return result.modifiedCount === 1;
     },
 
     async list(query: {
@@ -309,18 +319,39 @@ export function usersRepository(connection: Connection) {
       return docs.map((d) => toUser(d as unknown as LeanUser));
     },
 
+    /** Per user, so each write is serialised with that user's compare-and-set. */
     async removeRoleEverywhere(roleId: string): Promise<void> {
-      await Users.updateMany({}, { $pull: { roleIds: toObjectIds([roleId])[0] } });
+      const [role] = toObjectIds([roleId]);
+      for (const { _id } of await Users.find({ roleIds: role }, { _id: 1 }).lean()) {
+        const id = String(_id);
+        await write(id, () => Users.updateOne({ _id: id }, { $pull: { roleIds: role } }));
+      }
     },
 
     async removeGroupEverywhere(groupId: string): Promise<void> {
-      await Users.updateMany({}, { $pull: { groupIds: toObjectIds([groupId])[0] } });
+      const [group] = toObjectIds([groupId]);
+      for (const { _id } of await Users.find({ groupIds: group }, { _id: 1 }).lean()) {
+        const id = String(_id);
+        await write(id, () => Users.updateOne({ _id: id }, { $pull: { groupIds: group } }));
+      }
     },
 
     async delete(id: string): Promise<boolean> {
-      if (!isObjectId(id)) return false;
-      const result = await Users.deleteOne({ _id: id });
+      const user = await findById(id);
+      if (!user) return false;
+      const result = await write(id, () => Users.deleteOne({ _id: id }));
+      await logins.release(user.email, id);
       return result.deletedCount === 1;
+    },
+
+    /** Rebuilds the email pointers from the users collection when they are missing (upgrade). */
+    async ensureLoginIndex(): Promise<void> {
+      await logins.rebuildIfIncomplete(async () =>
+        (await Users.find({}, { email: 1 }).lean()).map((d) => ({
+          email: d.email,
+          userId: String(d._id),
+        })),
+      );
     },
   };
 }

@@ -190,7 +190,14 @@ export function consoleSessionRoutes(deps: WebDeps): Router {
         'This sign-in link is not valid any more. Start again from your account page.',
       );
     }
-    await code.consume();
+    try {
+      await code.consume();
+    } catch {
+      throw new AppError(
+        'bad_request',
+        'This sign-in link is not valid any more. Start again from your account page.',
+      );
+    }
     const user = await deps.store.users.findById(code.accountId);
     if (!user || user.disabled) throw new AppError('forbidden', 'This account cannot sign in.');
     const session: ConsoleSession = {
