@@ -4,8 +4,6 @@ import {
   ACR_SINGLE_FACTOR,
   ACR_VALUES,
   authenticationContext,
-  requestsMultiFactor,
-  satisfiesMultiFactor,
 } from './auth-context.ts';
 
 describe('auth context', () => {
@@ -27,22 +25,5 @@ describe('auth context', () => {
       amr: ['pwd', 'mfa'],
       acr: ACR_MULTI_FACTOR,
     });
-  });
-
-  it('recognises a multi-factor session', () => {
-    expect(satisfiesMultiFactor(['pwd', 'otp', 'mfa'])).toBe(true);
-    expect(satisfiesMultiFactor(['pwd', 'mfa'])).toBe(true);
-    expect(satisfiesMultiFactor(['pwd'])).toBe(false);
-    expect(satisfiesMultiFactor(['pwd', 'otp'])).toBe(false);
-    expect(satisfiesMultiFactor(undefined)).toBe(false);
-  });
-
-  it('reads a multi-factor request from acr_values', () => {
-    expect(requestsMultiFactor(ACR_MULTI_FACTOR)).toBe(true);
-    expect(requestsMultiFactor(`${ACR_SINGLE_FACTOR}  ${ACR_MULTI_FACTOR}`)).toBe(true);
-    expect(requestsMultiFactor(ACR_SINGLE_FACTOR)).toBe(false);
-    expect(requestsMultiFactor(`${ACR_MULTI_FACTOR}x`)).toBe(false);
-    expect(requestsMultiFactor('')).toBe(false);
-    expect(requestsMultiFactor(undefined)).toBe(false);
   });
 });

@@ -24,13 +24,3 @@ export function authenticationContext(second: SecondFactor | null): { amr: strin
       return { amr: ['pwd', 'mfa'], acr: ACR_MULTI_FACTOR };
   }
 }
-
-/** Whether an existing session already meets a multi-factor demand (RFC 8176 `mfa`). */
-export function satisfiesMultiFactor(amr: readonly string[] | undefined): boolean {
-  return amr?.includes('mfa') ?? false;
-}
-
-/** Whether the RP asked for multi-factor through `acr_values` (OIDC Core 3.1.2.1, space-separated). */
-export function requestsMultiFactor(acrValues: string | undefined): boolean {
-  return (acrValues ?? '').split(/\s+/).includes(ACR_MULTI_FACTOR);
-}

@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals';
 import {
   effectiveRoles,
   isAdmin,
-  secondFactorNeed,
   twoFactorEnforcement,
   type GroupFacts,
   type RoleFacts,
@@ -75,37 +74,5 @@ describe('isAdmin', () => {
     expect(isAdmin({ roleIds: ['r-admin'], groupIds: [] }, ROLES, GROUPS)).toBe(true);
     expect(isAdmin({ roleIds: [], groupIds: ['g-ops'] }, ROLES, GROUPS)).toBe(true);
     expect(isAdmin({ roleIds: ['r-fin'], groupIds: ['g-acc'] }, ROLES, GROUPS)).toBe(false);
-  });
-});
-
-describe('secondFactorNeed', () => {
-  const off = {
-    totpEnabled: false,
-    enforcedByRole: false,
-    clientRequiresMfa: false,
-    mfaRequested: false,
-  };
-
-  it('challenges an enrolled user, whatever else holds', () => {
-    expect(secondFactorNeed({ ...off, totpEnabled: true })).toBe('challenge');
-    expect(
-      secondFactorNeed({
-        totpEnabled: true,
-        enforcedByRole: true,
-        clientRequiresMfa: true,
-        mfaRequested: true,
-      }),
-    ).toBe('challenge');
-  });
-
-  it.each(['enforcedByRole', 'clientRequiresMfa', 'mfaRequested'] as const)(
-    'enrolls when %s',
-    (reason) => {
-      expect(secondFactorNeed({ ...off, [reason]: true })).toBe('enroll');
-    },
-  );
-
-  it('needs nothing otherwise', () => {
-    expect(secondFactorNeed(off)).toBe('none');
   });
 });

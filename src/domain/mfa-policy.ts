@@ -73,19 +73,3 @@ export function isAdmin(
 ): boolean {
   return effectiveRoles(user, roles, groups).some((role) => role.admin);
 }
-
-/**
- * What the sign-in must do after the password (DESIGN "Sign-in, as a state machine"): ask for the
- * code of an enrolled user; make an unenrolled user enroll when a role, the client, or the RP's
- * `acr_values` demands multi-factor; otherwise nothing.
- */
-export function secondFactorNeed(input: {
-  totpEnabled: boolean;
-  enforcedByRole: boolean;
-  clientRequiresMfa: boolean;
-  mfaRequested: boolean;
-}): 'none' | 'challenge' | 'enroll' {
-  if (input.totpEnabled) return 'challenge';
-  if (input.enforcedByRole || input.clientRequiresMfa || input.mfaRequested) return 'enroll';
-  return 'none';
-}

@@ -106,7 +106,7 @@ export function createProvider(
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
       policy: createInteractionPolicy(store),
     },
-    loadExistingGrant: (ctx) => loadGrant(ctx),
+    loadExistingGrant: (ctx) => loadGrant(ctx, config.sessionTtlSeconds),
     ttl: {
       Session: config.sessionTtlSeconds,
       Grant: config.sessionTtlSeconds,
@@ -138,7 +138,7 @@ export function createProvider(
  * they ask for is created without a consent screen. Third-party clients keep their saved grant
  * and otherwise go through the consent prompt.
  */
-async function loadGrant(ctx: KoaContextWithOIDC) {
+async function loadGrant(ctx: KoaContextWithOIDC, grantTtlSeconds: number) {
   const { oidc } = ctx;
   const grantId =
     (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ??
@@ -148,7 +148,11 @@ async function loadGrant(ctx: KoaContextWithOIDC) {
   const grant =
     existing ??
     new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
+  const before = existing ? JSON.stringify(existing) : null;
   grantRequested(grant, oidc);
-  await grant.save();
+  // Saving an unchanged grant on every sign-in costs a write; it is saved when it grew, or when
+  // it has less than half its lifetime left, so tokens issued now never outlive it early.
+  const ageing = (grant.exp ?? 0) - Date.now() / 1000 < grantTtlSeconds / 2;
+  if (ageing || JSON.stringify(grant) !== before) await grant.save();
   return grant;
 }

@@ -1,12 +1,12 @@
 import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
 import { timeStep, totpCodeAt } from '../../src/domain/totp.ts';
+import { openConsole, postForm } from './console.ts';
 import { formAction, hiddenInput, HttpBrowser } from './http-browser.ts';
 import {
   atCallback,
   open,
   redeem,
-  signInWithPassword,
   type PendingAuthorization,
   type Step,
   type TestRp,
@@ -147,22 +147,31 @@ export async function claimsAt(rp: TestRp, step: Step, pending: PendingAuthoriza
 }
 
 /**
- * A user who turned 2FA on through the real enrollment page (reached by asking for
- * multi-factor with `acr_values`), in a browser of its own that is then thrown away.
+ * Turns 2FA on for a user the way they do it themselves: sign in to Profile with the password,
+ * "Enable Two-Factor Authentication", read the secret as text, and confirm a code with "Turn On".
+ * Uses a browser of its own, thrown away afterwards.
  */
+export async function enrollFromProfile(
+  op: TestProvider,
+  user: { email: string; password: string },
+): Promise<Authenticator> {
+  const browser = new HttpBrowser();
+  const page = await openConsole(browser, `${op.url}/account/2fa/enable`, user);
+  if (!page.url.endsWith('/account/2fa/enable')) {
+    throw new Error(`expected the enable page, got ${page.status} ${page.url}`);
+  }
+  const app = new Authenticator(secretFromPage(page.html), op.config.totp.window);
+  const done = await postForm(browser, page, '/account/2fa/enable', { code: await app.next() });
+  if (!done.url.includes('/account')) throw new Error(`enrollment did not finish: ${done.url}`);
+  return app;
+}
+
+/** A user who turned 2FA on from their Profile page, with their authenticator. */
 export async function createUserWithTwoFactor(
   op: TestProvider,
-  rp: TestRp,
+  _rp: TestRp,
   input: { email: string; name?: string },
-  browser?: HttpBrowser,
 ): Promise<Awaited<ReturnType<typeof createUser>> & { app: Authenticator }> {
   const user = await createUser(op, input);
-  const b = browser ?? new HttpBrowser();
-  const { step } = await signInWithPassword(b, rp, user.email, user.password, {
-    acr_values: ACR_MULTI,
-  });
-  if (!isEnrollPage(step)) throw new Error(`expected the enroll page, got ${step.url}`);
-  const { app, step: done } = await finishEnrollment(b, rp, step, op.config.totp.window);
-  if (!atCallback(rp, done)) throw new Error(`enrollment did not finish: ${done.url}`);
-  return { ...user, app };
+  return { ...user, app: await enrollFromProfile(op, user) };
 }

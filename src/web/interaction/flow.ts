@@ -2,7 +2,10 @@ import type { Context } from 'koa';
 import type { InteractionResults } from 'oidc-provider';
 import { authenticationContext, type SecondFactor } from '../../domain/auth-context.ts';
 import { AppError } from '../../domain/errors.ts';
-import { secondFactorNeedFor } from '../../oidc/policy.ts';
+import { requirementFor } from '../../signin/account-facts.ts';
+import { requestFacts } from '../../signin/request-facts.ts';
+import type { Requirement } from '../../signin/requirement.ts';
+import { afterPassword } from '../../signin/transitions.ts';
 import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
 
@@ -59,15 +62,16 @@ export async function finishLogin(
   await completeInteraction(ctx, deps, { login: { accountId: user.id, amr, acr, remember: true } });
 }
 
-/** What this authorization request requires of `user` beyond the password. */
-export async function secondFactorFor(deps: WebDeps, details: InteractionDetails, user: User) {
+/** What this authorization request requires of `user` (src/signin/requirement.ts). */
+export async function requirementOf(
+  deps: WebDeps,
+  details: InteractionDetails,
+  user: User,
+): Promise<Requirement> {
   const clientId = String(details.params.client_id ?? '');
   const client = clientId ? await deps.provider.Client.find(clientId) : undefined;
-  return secondFactorNeedFor(deps.store, {
-    user,
-    clientRequiresMfa: client?.['require_mfa'] === true,
-    acrValues: details.params.acr_values,
-  });
+  const request = requestFacts(details.params, client as { require_mfa?: unknown } | undefined);
+  return requirementFor(deps.store, user, request);
 }
 
 /**
@@ -98,8 +102,9 @@ export async function saveChallenge(
 }
 
 /**
- * Routes the user after the first factor: straight through, to the code page (unless this
- * browser is remembered), or to mandatory enrollment.
+ * Routes the user after the first factor (src/signin/transitions.ts): straight through, to the
+ * code page (a remembered browser stands in for the code), to mandatory enrollment, or back to
+ * the relying party with `unmet_authentication_requirements`.
  */
 export async function continueAfterPassword(
   ctx: Context,
@@ -107,15 +112,25 @@ export async function continueAfterPassword(
   details: InteractionDetails,
   user: User,
 ): Promise<void> {
-  const need = await secondFactorFor(deps, details, user);
-  if (need === 'none') return finishLogin(ctx, deps, details, user, null);
-  if (need === 'challenge') {
-    const token = ctx.cookies.get(deps.services.rememberedBrowsers.cookieName);
-    if (token && (await deps.services.rememberedBrowsers.recognises(user, token))) {
-      return finishLogin(ctx, deps, details, user, 'remembered_browser');
-    }
+  const requirement = await requirementOf(deps, details, user);
+  const token = ctx.cookies.get(deps.services.rememberedBrowsers.cookieName);
+  const rememberedBrowser =
+    requirement.kind === 'second-factor' && token
+      ? await deps.services.rememberedBrowsers.recognises(user, token)
+      : false;
+  const next = afterPassword(requirement, { rememberedBrowser });
+  switch (next.step) {
+    case 'done':
+      return finishLogin(ctx, deps, details, user, next.second);
+    case 'unmet':
+      return completeInteraction(ctx, deps, {
+        error: 'unmet_authentication_requirements',
+        error_description: 'the requested authentication context cannot be met for this account',
+      });
+    case 'code':
+    case 'enroll':
+      await saveChallenge(deps, details, user);
+      ctx.status = 303;
+      ctx.redirect(`/interaction/${details.uid}/${next.step === 'code' ? 'otp' : 'enroll'}`);
   }
-  await saveChallenge(deps, details, user);
-  ctx.status = 303;
-  ctx.redirect(`/interaction/${details.uid}/${need === 'challenge' ? 'otp' : 'enroll'}`);
 }

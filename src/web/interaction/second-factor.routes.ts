@@ -1,10 +1,11 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { AppError } from '../../domain/errors.ts';
 import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
 import { csrfField, readVerifiedForm } from '../middleware/csrf.ts';
-import { challengedUser, finishLogin, secondFactorFor, type InteractionDetails } from './flow.ts';
+import { challengedUser, finishLogin, requirementOf, type InteractionDetails } from './flow.ts';
 
 const codeForm = z.object({
   code: z.string().max(64),
@@ -95,14 +96,21 @@ export function secondFactorRoutes(deps: WebDeps): Router {
   router.get('/interaction/:uid/enroll', async (ctx) => {
     const { details, user } = await challengedUser(ctx, deps);
     if (user.totp) return void ctx.redirect(`/interaction/${details.uid}/otp`);
-    const need = await secondFactorFor(deps, details, user);
-    await renderEnroll(ctx, details, user, { enforced: need === 'enroll' });
+    const requirement = await requirementOf(deps, details, user);
+    if (requirement.kind !== 'enroll') {
+      throw new AppError('forbidden', 'Set up two-factor authentication from your Profile page.');
+    }
+    await renderEnroll(ctx, details, user, { enforced: true, because: requirement.because });
   });
 
   router.post('/interaction/:uid/enroll', async (ctx) => {
     const { details, user } = await challengedUser(ctx, deps);
     const form = await readVerifiedForm(ctx, deps.csrf, codeForm);
     if (user.totp) return void ctx.redirect(`/interaction/${details.uid}/otp`);
+    const requirement = await requirementOf(deps, details, user);
+    if (requirement.kind !== 'enroll') {
+      throw new AppError('forbidden', 'Set up two-factor authentication from your Profile page.');
+    }
     const check = await twoFactor.confirmEnrollment(user, form.code);
     if (!check.ok) {
       ctx.status = check.status;
