@@ -1,3 +1,4 @@
+import type { ThrottleSettings } from './domain/attempt-throttle.ts';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -44,12 +45,17 @@ const envSchema = z.object({
   OTP_BASE_DELAY_SECONDS: int(1, 3600).default(30),
   OTP_MAX_DELAY_SECONDS: int(1, 86400).default(900),
   OTP_HARD_STOP_FAILURES: int(2, 99).default(20),
+  PASSWORD_FREE_FAILURES: int(1, 50).default(5),
+  PASSWORD_BASE_DELAY_SECONDS: int(1, 3600).default(30),
+  PASSWORD_MAX_DELAY_SECONDS: int(1, 86400).default(900),
+  ADDRESS_FREE_FAILURES: int(1, 10000).default(50),
   REAUTH_MAX_AGE_SECONDS: int(1, 86400).default(300),
   ARGON2_MEMORY_KIB: int(19456, 4 * 1024 * 1024).default(19456),
   ARGON2_TIME_COST: int(2, 20).default(2),
   ARGON2_PARALLELISM: int(1, 16).default(1),
   SESSION_TTL_HOURS: int(1, 24 * 90).default(24 * 14),
   DB_CONNECT_TIMEOUT_MS: int(500, 120000).default(5000),
+  DB_OPERATION_TIMEOUT_MS: int(100, 120000).default(3000),
 });
 
 interface ClientSeed {
@@ -97,16 +103,15 @@ export interface Config {
   totpEncryptionKeys: string;
   totp: { issuer: string; window: number; enrollmentMinutes: number };
   rememberBrowserDays: number;
-  otpThrottle: {
-    freeFailures: number;
-    baseDelaySeconds: number;
-    maxDelaySeconds: number;
-    hardStopFailures: number;
-  };
+  otpThrottle: ThrottleSettings;
+  /** Wrong passwords per account (sign-in and Profile re-checks share it), and per address. */
+  passwordThrottle: { account: ThrottleSettings; address: ThrottleSettings };
   reauthMaxAgeSeconds: number;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   sessionTtlSeconds: number;
   dbConnectTimeoutMs: number;
+  /** Deadline of every database call; past it the request answers 503. */
+  dbOperationTimeoutMs: number;
   clients: SeedClient[];
   roles: SeedRole[];
 }
@@ -207,6 +212,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxDelaySeconds: e.OTP_MAX_DELAY_SECONDS,
       hardStopFailures: e.OTP_HARD_STOP_FAILURES,
     },
+    passwordThrottle: {
+      account: {
+        freeFailures: e.PASSWORD_FREE_FAILURES,
+        baseDelaySeconds: e.PASSWORD_BASE_DELAY_SECONDS,
+        maxDelaySeconds: e.PASSWORD_MAX_DELAY_SECONDS,
+        hardStopFailures: null,
+      },
+      address: {
+        freeFailures: e.ADDRESS_FREE_FAILURES,
+        baseDelaySeconds: e.PASSWORD_BASE_DELAY_SECONDS,
+        maxDelaySeconds: e.PASSWORD_MAX_DELAY_SECONDS,
+        hardStopFailures: null,
+      },
+    },
     reauthMaxAgeSeconds: e.REAUTH_MAX_AGE_SECONDS,
     argon2: {
       memoryCost: e.ARGON2_MEMORY_KIB,
@@ -215,6 +234,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     sessionTtlSeconds: e.SESSION_TTL_HOURS * 3600,
     dbConnectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+    dbOperationTimeoutMs: e.DB_OPERATION_TIMEOUT_MS,
     clients: seedClients(env),
     roles: readDefaults<{ roles: SeedRole[] }>('roles.json').roles,
   };

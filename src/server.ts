@@ -63,7 +63,11 @@ export async function startServer(
   log: Logger = createLogger(config.logLevel),
   database: { sqliteDir?: string | undefined } = {},
 ): Promise<RunningServer> {
-  const connection = await connectDatabase(mongodbUri, config.dbConnectTimeoutMs);
+  const connection = await connectDatabase(
+    mongodbUri,
+    config.dbConnectTimeoutMs,
+    config.dbOperationTimeoutMs,
+  );
   let lease: ProviderLease | undefined;
   try {
     const { consistency, expiry } = await prepareDatabase(connection, database);

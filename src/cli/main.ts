@@ -68,7 +68,11 @@ async function main(argv: string[]): Promise<number> {
       dbName: 'twofold',
       log: (m) => process.stderr.write(`${m}\n`),
     }));
-  const connection = await connectDatabase(database.uri, config.dbConnectTimeoutMs);
+  const connection = await connectDatabase(
+    database.uri,
+    config.dbConnectTimeoutMs,
+    config.dbOperationTimeoutMs,
+  );
   try {
     const { consistency, expiry } = await prepareDatabase(connection);
     expiry.stop();

@@ -1,28 +1,22 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import {
-  cpSync,
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
-import { promisify } from 'node:util';
+import { readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ferretdbBinary, findOnPath } from './local-database/build.ts';
+import { ensurePrivateDir, restrictTree, writePrivateFile } from './local-database/files.ts';
+import { acquireDataLock, lockOwner } from './local-database/lock.ts';
+import { freePort } from './local-database/processes.ts';
+import { superviseServer, type ServerSpec } from './local-database/supervisor.ts';
 
-const run = promisify(execFile);
-
-/** FerretDB release we build when no MongoDB server is available (DESIGN.md, "Databases"). */
-export const FERRETDB_VERSION = 'v1.24.2';
-const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+export { FERRETDB_VERSION } from './local-database/build.ts';
+export { DatabaseInUseError } from './local-database/lock.ts';
+export { freePort } from './local-database/processes.ts';
 
 /** A MongoDB wire-protocol server this process started, or an external one it was given. */
 export interface LocalDatabase {
   uri: string;
   kind: 'external' | 'mongod' | 'ferretdb';
+  /** FerretDB only: the folder holding its SQLite files (`--sqlite-url=file:<sqliteDir>/`). */
+  sqliteDir?: string;
+  /** Stops a server we started (idempotent); nothing for an external one. */
   stop(): Promise<void>;
 }
 
@@ -41,215 +35,126 @@ export interface ProvisionOptions {
   port?: number;
 }
 
+/** Where a running server's address is published for the CLI (see `runningLocalDatabase`). */
+const ENDPOINT_FILE = 'endpoint.json';
+
 /**
  * Finds or starts a MongoDB wire-protocol server: `MONGODB_URI` if set, else a `mongod` on PATH,
  * else FerretDB with its SQLite backend (built into the cache on first use). Tests and local runs
- * therefore always talk to a real server; nothing is mocked.
+ * therefore always talk to a real server; nothing is mocked. A started server owns its data
+ * folder (lock file, owner-only permissions), dies with this process and is restarted if it
+ * dies on its own.
+ *
+ * @throws DatabaseInUseError when another live process already serves `dataDir`.
  */
 export async function provisionDatabase(options: ProvisionOptions): Promise<LocalDatabase> {
   if (options.uri) return { uri: options.uri, kind: 'external', stop: async () => {} };
-  const mongod = findOnPath('mongod');
+  const dataDir = ensurePrivateDir(resolve(options.dataDir));
+  const lock = acquireDataLock(dataDir);
   let database: LocalDatabase;
-  if (mongod) {
-    database = await startMongod(mongod, options);
-  } else {
-    let ferretdb = findOnPath('ferretdb') ?? cachedFerretdb(options.cacheDir);
-    if (!existsSync(ferretdb)) ferretdb = await buildFerretdb(options);
-    database = await startFerretdb(ferretdb, options);
+  try {
+    database = await startLocalServer({ ...options, dataDir });
+    const endpoint = { uri: database.uri, pid: process.pid };
+    writePrivateFile(join(dataDir, ENDPOINT_FILE), JSON.stringify(endpoint));
+  } catch (error) {
+    lock.release();
+    throw error;
   }
-  const endpoint = join(options.dataDir, 'endpoint.json');
-  writeFileSync(endpoint, JSON.stringify({ uri: database.uri, pid: process.pid }));
-  return {
-    ...database,
-    stop: async () => {
-      rmSync(endpoint, { force: true });
-      await database.stop();
-    },
+  let stopped: Promise<void> | undefined;
+  const stop = async () => {
+    rmSync(join(dataDir, ENDPOINT_FILE), { force: true });
+    await database.stop();
+    lock.release();
   };
+  return { ...database, stop: () => (stopped ??= stop()) };
 }
 
 /**
- * The server a running `npm start` provisioned in `dataDir`, if any, so the CLI talks to the same
- * database instead of starting a second server on the same files.
+ * The server a running `npm start` (or another live process) provisioned in `dataDir`, if any,
+ * so the CLI talks to the same database instead of being refused the folder's lock. Also while
+ * that process is restarting its server: the CLI's connect timeout covers the gap.
  */
 export async function runningLocalDatabase(dataDir: string): Promise<LocalDatabase | undefined> {
-  const endpoint = join(dataDir, 'endpoint.json');
-  if (!existsSync(endpoint)) return undefined;
+  const dir = resolve(dataDir);
+  const owner = lockOwner(dir);
+  if (owner === undefined) return undefined;
   try {
-    const { uri, pid } = JSON.parse(readFileSync(endpoint, 'utf8')) as { uri: string; pid: number };
-    process.kill(pid, 0);
-    const port = Number(new URL(uri.replace(/^mongodb:/, 'http:')).port);
-    if (!(await canConnect(port))) return undefined;
-    return { uri, kind: 'external', stop: async () => {} };
+    const endpoint = JSON.parse(readFileSync(join(dir, ENDPOINT_FILE), 'utf8')) as {
+      uri: string;
+      pid: number;
+    };
+    if (endpoint.pid !== owner) return undefined;
+    return { uri: endpoint.uri, kind: 'external', stop: async () => {} };
   } catch {
     return undefined;
   }
 }
 
-function findOnPath(binary: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, binary);
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return undefined;
+async function startLocalServer(options: ProvisionOptions): Promise<LocalDatabase> {
+  const mongod = findOnPath('mongod');
+  if (mongod)
+    return startServer(mongodSpec(mongod, options.dataDir, await portFor(options)), options);
+  const binary = await ferretdbBinary(options.cacheDir, options.log);
+  const spec = ferretdbSpec(binary, options.dataDir, await portFor(options));
+  return { ...(await startServer(spec, options)), sqliteDir: sqliteDirOf(options.dataDir) };
 }
 
-function cachedFerretdb(cacheDir: string): string {
-  return join(cacheDir, `ferretdb-${FERRETDB_VERSION}`, 'ferretdb');
+function portFor(options: ProvisionOptions): Promise<number> {
+  return options.port === undefined ? freePort() : Promise.resolve(options.port);
 }
 
-/**
- * Builds FerretDB from the Go module proxy with the machine's Go toolchain. The module's
- * `build/version/version.txt` is generated by FerretDB's own task runner and is absent from the
- * module zip, so it is written before building.
- */
-async function buildFerretdb(options: ProvisionOptions): Promise<string> {
-  const go = findOnPath('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : '');
-  if (!go) {
-    throw new Error(
-      'No MongoDB server found. Set MONGODB_URI, put `mongod` on PATH, or install Go >= 1.22 ' +
-        'so FerretDB can be built locally (see README, "Database").',
-    );
-  }
-  const target = cachedFerretdb(options.cacheDir);
-  const workDir = join(options.cacheDir, `ferretdb-${FERRETDB_VERSION}`, 'src');
-  options.log(
-    `Building FerretDB ${FERRETDB_VERSION} (MongoDB-compatible server) into ${target}; first run only, takes a minute or two...`,
-  );
-  const env = { ...process.env, GOFLAGS: '-buildvcs=false -modcacherw' };
-  const { stdout } = await run(
-    go,
-    ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`],
-    {
-      env,
-      cwd: ensureDir(options.cacheDir),
-    },
-  );
-  const moduleDir = (JSON.parse(stdout) as { Dir: string }).Dir;
-  rmSync(workDir, { recursive: true, force: true });
-  cpSync(moduleDir, workDir, { recursive: true });
-  chmodTree(workDir);
-  writeFileSync(join(workDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
-  await run(go, ['build', '-o', target, './cmd/ferretdb'], {
-    env,
-    cwd: workDir,
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  rmSync(workDir, { recursive: true, force: true });
-  options.log(`FerretDB ${FERRETDB_VERSION} built.`);
-  return target;
+function sqliteDirOf(dataDir: string): string {
+  return join(dataDir, 'ferretdb');
 }
 
-function ensureDir(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
-
-/** The Go module cache is read-only; the build copy must be writable. */
-function chmodTree(dir: string): void {
-  chmodSync(dir, 0o755);
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) chmodTree(path);
-    else chmodSync(path, 0o644);
-  }
-}
-
-async function startFerretdb(binary: string, options: ProvisionOptions): Promise<LocalDatabase> {
-  const dir = ensureDir(join(options.dataDir, 'ferretdb'));
-  const port = options.port ?? (await freePort());
-  const child = spawn(
+function ferretdbSpec(binary: string, dataDir: string, port: number): ServerSpec {
+  const dir = privateFolder(sqliteDirOf(dataDir));
+  const sqliteUrl = `--sqlite-url=file:${dir}/`;
+  return {
+    kind: 'ferretdb',
     binary,
-    [
+    port,
+    args: [
       '--handler=sqlite',
-      `--sqlite-url=file:${dir}/`,
+      sqliteUrl,
       `--state-dir=${dir}`,
       `--listen-addr=127.0.0.1:${port}`,
       '--debug-addr=-',
       '--telemetry=disable',
       '--log-level=error',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  return awaitServer(child, port, 'ferretdb', options);
-}
-
-async function startMongod(binary: string, options: ProvisionOptions): Promise<LocalDatabase> {
-  const dir = ensureDir(join(options.dataDir, 'mongod'));
-  const port = options.port ?? (await freePort());
-  const child = spawn(
-    binary,
-    ['--dbpath', dir, '--bind_ip', '127.0.0.1', '--port', String(port), '--quiet'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  return awaitServer(child, port, 'mongod', options);
-}
-
-async function awaitServer(
-  child: ChildProcess,
-  port: number,
-  kind: 'mongod' | 'ferretdb',
-  options: ProvisionOptions,
-): Promise<LocalDatabase> {
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`${kind} exited with code ${code}: ${stderr}`))),
-  );
-  exited.catch(() => {});
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (await canConnect(port)) break;
-    if (child.exitCode !== null) await exited;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(
-        `${kind} did not start listening on 127.0.0.1:${port} within 30 s: ${stderr}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  options.log(`Started ${kind} on 127.0.0.1:${port} (data in ${options.dataDir})`);
-  return {
-    uri: `mongodb://127.0.0.1:${port}/${options.dbName}`,
-    kind,
-    stop: () => stopChild(child),
+    pidFile: join(dataDir, 'ferretdb.pid'),
+    dataArg: sqliteUrl,
   };
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
+function mongodSpec(binary: string, dataDir: string, port: number): ServerSpec {
+  const dir = privateFolder(join(dataDir, 'mongod'));
+  return {
+    kind: 'mongod',
+    binary,
+    port,
+    args: ['--dbpath', dir, '--bind_ip', '127.0.0.1', '--port', String(port), '--quiet'],
+    pidFile: join(dataDir, 'mongod.pid'),
+    dataArg: dir,
+  };
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+/** A server's own folder, owner-only down to the files an earlier version left readable. */
+function privateFolder(dir: string): string {
+  ensurePrivateDir(dir);
+  restrictTree(dir);
+  return dir;
 }
 
-/** Asks the kernel for a free loopback port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+async function startServer(spec: ServerSpec, options: ProvisionOptions): Promise<LocalDatabase> {
+  const server = await superviseServer(spec, options.log);
+  options.log(
+    `Started ${spec.kind} on 127.0.0.1:${spec.port} (pid ${server.pid()}, data in ${options.dataDir})`,
+  );
+  return {
+    uri: `mongodb://127.0.0.1:${spec.port}/${options.dbName}`,
+    kind: spec.kind,
+    stop: () => server.stop(),
+  };
 }

@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../config.ts';
+import { pingDatabase } from '../store/connection.ts';
 import type { WebDeps } from './context.ts';
 import { errorHandler } from './middleware/errors.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
@@ -17,11 +18,22 @@ import { adminPageRouters } from './admin/pages/index.ts';
 
 const stylesheet = readFileSync(join(PROJECT_ROOT, 'public', 'app.css'));
 
+/** How long `/readyz` waits for the database's answer to a ping. */
+const READINESS_TIMEOUT_MS = 1000;
+
 function baseRoutes(deps: WebDeps): Router {
   const router = new Router();
-  router.get('/healthz', async (ctx) => {
-    await deps.store.connection.db?.admin().ping();
+  // Liveness: the process answers; the database is not consulted, so a stalled database never
+  // gets a healthy process restarted.
+  router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
+  });
+  // Readiness: a database ping with a short deadline; 503 while it is down or stalled.
+  router.get('/readyz', async (ctx) => {
+    const ready = await pingDatabase(deps.store.connection, READINESS_TIMEOUT_MS);
+    ctx.status = ready ? 200 : 503;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { status: ready ? 'ready' : 'unavailable' };
   });
   router.get('/static/app.css', (ctx) => {
     ctx.type = 'text/css';

@@ -109,7 +109,7 @@ describe('database outage at run time: 503 pages, then recovery', () => {
       port: dbPort,
     });
 
-  const healthz = async () => (await fetch(`${issuer}/healthz`)).status;
+  const readyz = async () => (await fetch(`${issuer}/readyz`)).status;
 
   beforeAll(async () => {
     dbPort = await freePort();
@@ -117,7 +117,7 @@ describe('database outage at run time: 503 pages, then recovery', () => {
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}`;
     provider = startProvider(providerEnv(port, database.uri, providerData));
-    await eventually(async () => (await healthz()) === 200, 20_000).catch(() => {
+    await eventually(async () => (await readyz()) === 200, 20_000).catch(() => {
       throw new Error(`provider did not start: ${provider?.stderr()}`);
     });
     produce = await discoverRp(issuer);
@@ -140,8 +140,11 @@ describe('database outage at run time: 503 pages, then recovery', () => {
     await database?.stop();
     database = undefined;
 
-    const health = await fetch(`${issuer}/healthz`);
-    expect(health.status).toBe(503);
+    // Readiness follows the database; liveness (/healthz) is about the process only.
+    const ready = await fetch(`${issuer}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toEqual({ status: 'unavailable' });
+    expect((await fetch(`${issuer}/healthz`)).status).toBe(200);
 
     const login = await browser.get(before.url);
     expect(login.status).toBe(503);
@@ -163,7 +166,7 @@ describe('database outage at run time: 503 pages, then recovery', () => {
     expect(provider?.process.signalCode).toBeNull();
 
     database = await provision();
-    const recoveredAfter = await eventually(async () => (await healthz()) === 200, 15_000);
+    const recoveredAfter = await eventually(async () => (await readyz()) === 200, 15_000);
     expect(recoveredAfter).toBeLessThan(15_000);
 
     const again = await open(new HttpBrowser(), produce, (await authorizationRequest(produce)).url);

@@ -23,4 +23,5 @@ export default async function globalSetup(): Promise<void> {
   });
   globalThis.__TEST_DATABASE__ = database;
   process.env.TEST_MONGODB_BASE_URI = database.uri.replace(/\/[^/]*$/, '');
+  process.env.TEST_FERRETDB_SQLITE_DIR = database.sqliteDir ?? '';
 }
