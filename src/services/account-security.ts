@@ -2,7 +2,7 @@ import { AppError } from '../domain/errors.ts';
 import { checkPasswordStrength } from '../domain/password-policy.ts';
 import type { Store } from '../store/index.ts';
 import type { User } from '../store/repos/users.repo.ts';
-import type { PasswordHasher } from './passwords.ts';
+import type { PasswordHasher } from '../factors/password/hasher.ts';
 
 /**
  * Ends everything that keeps a user signed in: provider sessions and grants (so refresh tokens

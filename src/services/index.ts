@@ -3,8 +3,10 @@ import type { KeyRing } from '../domain/secret-box.ts';
 import type { Store } from '../store/index.ts';
 import { adminRolesAndGroups } from './admin/roles-groups.ts';
 import { adminUsers } from './admin/users.ts';
+import { passwordFactor } from '../factors/password/password-factor.ts';
+import { attemptGuard } from '../factors/attempt-guard.ts';
 import { auditTrail } from './audit.ts';
-import { passwordHasher } from './passwords.ts';
+import { passwordHasher } from '../factors/password/hasher.ts';
 import { rememberedBrowserService } from './remembered-browsers.ts';
 import { twoFactorService } from './two-factor.ts';
 
@@ -13,8 +15,11 @@ export function createServices(config: Config, store: Store, ring: KeyRing) {
   const passwords = passwordHasher(config.argon2);
   const twoFactor = twoFactorService(config, store, ring);
   const audit = auditTrail(store);
+  const guard = attemptGuard(store);
   return {
     passwords,
+    guard,
+    password: passwordFactor(config, store, passwords, guard),
     twoFactor,
     rememberedBrowsers: rememberedBrowserService(config, store),
     audit,

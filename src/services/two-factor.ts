@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import QRCode from 'qrcode';
 import type { Config } from '../config.ts';
 import {
-  checkOtpThrottle,
+  checkThrottle,
   describeRetry,
-  recordOtpFailure,
-  type OtpThrottleDenied,
-  type OtpThrottleSettings,
-} from '../domain/otp-throttle.ts';
+  recordFailure,
+  type ThrottleDenied,
+  type ThrottleSettings,
+} from '../domain/attempt-throttle.ts';
 import { openSecret, sealSecret, type KeyRing } from '../domain/secret-box.ts';
 import {
   buildOtpauthUri,
@@ -39,7 +39,7 @@ export type CodeCheck =
  * verification with replay refusal and per-account throttling, and removal of every trace.
  */
 export function twoFactorService(config: Config, store: Store, ring: KeyRing) {
-  const throttle: OtpThrottleSettings = { ...config.otpThrottle };
+  const throttle: ThrottleSettings = { ...config.otpThrottle };
 
   async function screenFor(user: User, secret: string, expiresAt: Date): Promise<EnrollmentScreen> {
     const otpauthUri = buildOtpauthUri({
@@ -61,7 +61,7 @@ export function twoFactorService(config: Config, store: Store, ring: KeyRing) {
   }
 
   /** A 429 that says when to retry (Retry-After) unless the hard stop was reached. */
-  function refusal(gate: OtpThrottleDenied, now: Date): CodeCheck {
+  function refusal(gate: ThrottleDenied, now: Date): CodeCheck {
     const retryAfterSeconds = gate.hardStop
       ? undefined
       : Math.max(1, Math.ceil((gate.retryAt.getTime() - now.getTime()) / 1000));
@@ -100,7 +100,7 @@ export function twoFactorService(config: Config, store: Store, ring: KeyRing) {
       if ('ok' in target) return { result: target };
       const now = new Date();
       const state = { failures: current.otpFailures, lockedUntil: current.otpLockedUntil };
-      const gate = checkOtpThrottle(state, now, throttle);
+      const gate = checkThrottle(state, now, throttle);
       if (!gate.allowed) return { result: refusal(gate, now) };
       const result = verifyTotp({
         secret: openSecret(ring, target.secret, current.id),
@@ -118,8 +118,8 @@ export function twoFactorService(config: Config, store: Store, ring: KeyRing) {
       if (result.reason === 'malformed') {
         return { result: { ok: false, status: 400, message: MALFORMED } as CodeCheck };
       }
-      const next = recordOtpFailure(state, now, throttle);
-      const after = checkOtpThrottle(next, now, throttle);
+      const next = recordFailure(state, now, throttle);
+      const after = checkThrottle(next, now, throttle);
       return {
         set: { otpFailures: next.failures, otpLockedUntil: next.lockedUntil },
         result: after.allowed

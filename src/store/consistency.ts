@@ -1,5 +1,6 @@
 import type { mongo } from 'mongoose';
 import { AppError } from '../domain/errors.ts';
+import { isDuplicateKey } from './repos/ids.ts';
 
 /**
  * What the database server guarantees for a write that depends on what was read, and how the store
@@ -69,8 +70,28 @@ const MAX_RACES = 32;
  * atomically across processes; a lost race re-reads and decides again. On FerretDB the filter
  * stays a bare `{_id}` (the only filter FerretDB 1.x pushes down to an index) and the whole
  * read-decide-write runs inside `exclusive`, which one provider process per database makes
- * sufficient. Either way two requests can never both act on the same state.
+ * sufficient. Either way two requests can never both act on the same state. A document that does
+ * not exist is seen as null; if `decide` still wants a change, the document is created with it.
  */
+/** Creates the document `decide` wanted to change while it did not exist; false if it now does. */
+async function insertFresh<D extends { _id: unknown }>(
+  collection: mongo.Collection<D>,
+  id: D['_id'],
+  fields: Record<string, unknown>,
+): Promise<boolean> {
+  try {
+    await collection.insertOne({
+      ...fields,
+      _id: id,
+      [REVISION_FIELD]: 1,
+    } as unknown as mongo.OptionalUnlessRequiredId<D>);
+    return true;
+  } catch (error) {
+    if (isDuplicateKey(error)) return false;
+    throw error;
+  }
+}
+
 export async function compareAndSet<D extends { _id: unknown }, R>(
   consistency: Consistency,
   collection: mongo.Collection<D>,
@@ -82,7 +103,11 @@ export async function compareAndSet<D extends { _id: unknown }, R>(
       const filter = { _id: id } as mongo.Filter<D>;
       const current = (await collection.findOne(filter)) as D | null;
       const decision = await decide(current);
-      if (!decision.update || !current) return decision.result;
+      if (!decision.update) return decision.result;
+      if (!current) {
+        if (await insertFresh(collection, id, decision.update.$set ?? {})) return decision.result;
+        continue;
+      }
       const seen = (current as Record<string, unknown>)[REVISION_FIELD] ?? null;
       const guarded = consistency.atomicConditionalUpdates
         ? ({ _id: id, [REVISION_FIELD]: seen } as mongo.Filter<D>)

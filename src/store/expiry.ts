@@ -5,6 +5,7 @@ const EXPIRING_COLLECTIONS = [
   ...EXPIRING_OIDC_MODELS.map(oidcCollectionName),
   'remembered_browsers',
   'login_challenges',
+  'attempts',
 ];
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 

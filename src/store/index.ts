@@ -12,6 +12,7 @@ import {
   oidcCollectionName,
 } from './oidc-adapter.ts';
 import { maintainExpiry, type ExpiryMaintenance } from './expiry.ts';
+import { attemptsRepository } from './repos/attempts.repo.ts';
 import { auditRepository } from './repos/audit.repo.ts';
 import { catalogCache } from './repos/catalog-cache.ts';
 import { clientsRepository } from './repos/clients.repo.ts';
@@ -32,6 +33,7 @@ export function createStore(connection: Connection, consistency: Consistency) {
     connection,
     consistency,
     users: usersRepository(connection, consistency),
+    attempts: attemptsRepository(connection, consistency),
     roles: rolesRepository(connection, catalog),
     groups: groupsRepository(connection, catalog),
     rememberedBrowsers: rememberedBrowsersRepository(connection),
@@ -51,6 +53,7 @@ const PLAIN_COLLECTIONS = [
   'user_logins',
   'store_meta',
   'store_leases',
+  'attempts',
   'login_challenges',
   'signing_keys',
 ];

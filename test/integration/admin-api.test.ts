@@ -12,6 +12,8 @@ import {
   type TestRp,
 } from '../support/relying-party.ts';
 import { createUser } from '../support/fixtures.ts';
+import { giveTwoFactor } from '../support/admin-pages.ts';
+import { isOtpPage, post } from '../support/two-factor.ts';
 
 const ADMIN_CLIENT = {
   client_id: 'admin-script',
@@ -41,12 +43,19 @@ describe('admin JSON API', () => {
   let token: string;
 
   /** A real access token for the admin API: code flow + PKCE with `resource`, as `email`. */
-  async function adminApiToken(email: string, password: string): Promise<string> {
+  async function adminApiToken(email: string, password: string, secret?: string): Promise<string> {
     const browser = new HttpBrowser();
-    const { step, pending } = await signInWithPassword(browser, script, email, password, {
+    const signIn = await signInWithPassword(browser, script, email, password, {
       scope: 'openid admin',
       resource,
     });
+    const { pending } = signIn;
+    let { step } = signIn;
+    // Admins always sign in with a second factor: a code for the step after enrollment's.
+    if (secret && isOtpPage(step)) {
+      const code = totpCodeAt(secret, Date.now() + 30_000);
+      step = (await post(browser, script, step, '/otp', { code })).next;
+    }
     if (!atCallback(script, step)) {
       throw new Error(
         `sign-in did not finish: ${step.status} ${step.url} ${step.html.slice(0, 2000)}`,
@@ -105,7 +114,7 @@ describe('admin JSON API', () => {
       name: 'Root',
       roleIds: [adminRoleId],
     });
-    token = await adminApiToken(admin.email, admin.password);
+    token = await adminApiToken(admin.email, admin.password, await giveTwoFactor(op, admin.id));
   });
   afterAll(async () => op?.close());
 
@@ -127,12 +136,18 @@ describe('admin JSON API', () => {
 
     it('refuses an access token issued for userinfo (wrong audience) with 401', async () => {
       const browser = new HttpBrowser();
-      const { step, pending } = await signInWithPassword(
+      const someAdmin = await createUser(op, { email: 'aud@example.com', roleIds: [adminRoleId] });
+      const secret = await giveTwoFactor(op, someAdmin.id);
+      const signIn = await signInWithPassword(
         browser,
         produce,
-        admin.email,
-        admin.password,
+        someAdmin.email,
+        someAdmin.password,
       );
+      const { pending } = signIn;
+      const { next: step } = await post(browser, produce, signIn.step, '/otp', {
+        code: totpCodeAt(secret, Date.now() + 30_000),
+      });
       const tokens = await client.authorizationCodeGrant(produce.config, new URL(step.url), {
         pkceCodeVerifier: pending.verifier,
         expectedState: pending.state,
@@ -141,6 +156,7 @@ describe('admin JSON API', () => {
       const res = await api('GET', '/admin/api/users', { token: tokens.access_token });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      await op.store.users.delete(someAdmin.id);
     });
 
     it('refuses an expired token with 401 (and accepts the same kind of token while valid)', async () => {
@@ -185,7 +201,11 @@ describe('admin JSON API', () => {
         email: 'temp-admin@example.com',
         roleIds: [adminRoleId],
       });
-      const otherToken = await adminApiToken(other.email, other.password);
+      const otherToken = await adminApiToken(
+        other.email,
+        other.password,
+        await giveTwoFactor(op, other.id),
+      );
       expect((await api('GET', '/admin/api/roles', { token: otherToken })).status).toBe(200);
       expect(
         (await api('PATCH', `/admin/api/users/${other.id}`, { body: { disabled: true } })).status,

@@ -1,6 +1,6 @@
 import type { RunningServer } from '../../src/server.ts';
 import { totpCodeAt } from '../../src/domain/totp.ts';
-import { openConsole, type Page } from './console.ts';
+import { openConsole, postForm, type Page } from './console.ts';
 import { createUser } from './fixtures.ts';
 import { HttpBrowser } from './http-browser.ts';
 
@@ -21,8 +21,11 @@ export async function signInToConsole(
   return { browser, page };
 }
 
-/** Turns 2FA on for a user through the service (as if they had enrolled from their Profile). */
-export async function giveTwoFactor(op: RunningServer, userId: string): Promise<void> {
+/**
+ * Turns 2FA on for a user through the service (as if they had enrolled from their Profile) and
+ * returns the secret, as their authenticator app would hold it.
+ */
+export async function giveTwoFactor(op: RunningServer, userId: string): Promise<string> {
   const user = await op.store.users.findById(userId);
   if (!user) throw new Error('no such user');
   const screen = await op.services.twoFactor.beginEnrollment(user);
@@ -33,6 +36,22 @@ export async function giveTwoFactor(op: RunningServer, userId: string): Promise<
     totpCodeAt(screen.secret, Date.now()),
   );
   if (!result.ok) throw new Error(`enrollment failed: ${result.message}`);
+  return screen.secret;
+}
+
+/**
+ * Opens a console page and signs in with the password and, on the code page, a code for the next
+ * time step (the current one was used to enroll and is refused as a replay).
+ */
+export async function openConsoleWithCode(
+  browser: HttpBrowser,
+  url: string,
+  user: { email: string; password: string },
+  secret: string,
+): Promise<Page> {
+  const page = await openConsole(browser, url, user);
+  if (!/\/interaction\/[^/]+\/otp$/.test(page.url)) return page;
+  return postForm(browser, page, '/otp', { code: totpCodeAt(secret, Date.now() + 30_000) });
 }
 
 /** Creates a user holding the given roles. */

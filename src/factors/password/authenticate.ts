@@ -1,6 +1,6 @@
-import type { Store } from '../store/index.ts';
-import type { User } from '../store/repos/users.repo.ts';
-import type { PasswordHasher } from './passwords.ts';
+import type { Store } from '../../store/index.ts';
+import type { User } from '../../store/repos/users.repo.ts';
+import type { PasswordHasher } from './hasher.ts';
 
 /**
  * Checks an email and password. Unknown email, wrong password and disabled account all return

@@ -7,7 +7,7 @@ import { endAllSessions } from '../account-security.ts';
 import type { Actor, AuditTrail } from '../audit.ts';
 import { adminRemainsAfter } from './admin-guard.ts';
 import { assertGroupsExist, assertRolesExist } from './references.ts';
-import type { PasswordHasher } from '../passwords.ts';
+import type { PasswordHasher } from '../../factors/password/hasher.ts';
 import type { TwoFactorService } from '../two-factor.ts';
 
 /** A user as admins see it: never the password hash or any TOTP secret. */

@@ -60,9 +60,15 @@ export function profileRoutes(deps: WebDeps): Router {
     if (!current) return;
     const form = await readVerifiedForm(ctx, deps.csrf, passwordForm);
     const { user } = current;
-    if (!(await deps.services.passwords.verify(user.passwordHash, form.current))) {
-      ctx.status = 401;
-      return renderProfile(ctx, user, { passwordError: 'Your current password is not correct.' });
+    const proven = await deps.services.password.recheck(user, form.current, ctx.ip);
+    if (proven !== true) {
+      ctx.status = proven ? 429 : 401;
+      if (proven && proven.retryAfterSeconds) {
+        ctx.set('Retry-After', String(proven.retryAfterSeconds));
+      }
+      return renderProfile(ctx, user, {
+        passwordError: proven ? proven.message : 'Your current password is not correct.',
+      });
     }
     await setNewPassword(deps.store, deps.services.passwords, user, form.password);
     await deps.services.audit.record(

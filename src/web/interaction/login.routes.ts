@@ -3,7 +3,6 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH } from '../../domain/password-policy.ts';
 import { ACCOUNT_UNAVAILABLE, MFA_REQUIRED } from '../../oidc/policy.ts';
-import { authenticatePassword } from '../../services/authenticate.ts';
 import type { WebDeps } from '../context.ts';
 import { csrfField, readVerifiedForm } from '../middleware/csrf.ts';
 import {
@@ -62,22 +61,26 @@ export function loginRoutes(deps: WebDeps): Router {
   router.post('/interaction/:uid/login', async (ctx) => {
     const details = await loadInteraction(ctx, deps);
     const form = await readVerifiedForm(ctx, deps.csrf, loginForm);
-    const user = await authenticatePassword(
-      deps.store,
-      deps.services.passwords,
-      form.email,
-      form.password,
-    );
-    if (!user) {
+    const check = await deps.services.password.verify(form.email, form.password, ctx.ip);
+    if (!check.ok) {
+      const tried = await deps.store.users.findByEmail(form.email);
       await deps.services.audit.record(
         { id: null, email: null, ip: ctx.ip },
         'login.failure',
-        null,
+        { type: 'user', id: tried?.id ?? '', label: form.email.trim().toLowerCase() },
         'failure',
+        { client: details.params.client_id, reason: check.refused ? 'throttled' : 'password' },
       );
-      ctx.status = 401;
-      return renderLogin(ctx, details, { email: form.email, error: 'Invalid email or password.' });
+      ctx.status = check.refused ? 429 : 401;
+      if (check.refused?.retryAfterSeconds) {
+        ctx.set('Retry-After', String(check.refused.retryAfterSeconds));
+      }
+      return renderLogin(ctx, details, {
+        email: form.email,
+        error: check.refused?.message ?? 'Invalid email or password.',
+      });
     }
+    const { user } = check;
     await continueAfterPassword(ctx, deps, details, user);
   });
 
