@@ -61,12 +61,35 @@ export function attemptGuard(store: Store) {
     });
   }
 
+  /**
+   * Takes back the charge of an attempt that turned out right, on a counter a success must not
+   * clear: the count goes down by one, and the delay it may have started goes with it while the
+   * count is back under the free failures.
+   */
+  function refund(target: GuardedTarget): Promise<void> {
+    return store.attempts.change(target.key, (counter) => {
+      if (counter.failures === 0) return { result: undefined };
+      const failures = counter.failures - 1;
+      const free = failures < target.settings.freeFailures;
+      return {
+        next: {
+          failures,
+          lockedUntil: free ? null : counter.lockedUntil,
+          lastFailureAt: counter.lastFailureAt,
+          expiresAt: new Date(failures === 0 ? Date.now() : Date.now() + FORGET_AFTER_MS),
+        },
+        result: undefined,
+      };
+    });
+  }
+
   return {
     /**
      * Runs `check` (which spends the same work whatever the answer) only if every target accepts
      * one more attempt now; targets are charged in order, and a refusal stops there. When `check`
-     * passes, the charges on `clearOnSuccess` are cleared (an account's counter, not an address's,
-     * which one valid account must not be able to reset for a spraying attacker).
+     * passes, the counters named in `clearOnSuccess` are cleared (an account's) and the others get
+     * this attempt's charge back (an address's: one valid account must not reset it for a spraying
+     * attacker, and successes must not add up to a delay).
      */
     async attempt<T>(
       targets: GuardedTarget[],
@@ -81,7 +104,10 @@ export function attemptGuard(store: Store) {
       }
       const value = await check();
       if (value === null) return { ok: false, refused: null };
-      for (const key of clearOnSuccess) await this.clear(key);
+      for (const target of targets) {
+        if (clearOnSuccess.includes(target.key)) await this.clear(target.key);
+        else await refund(target);
+      }
       return { ok: true, value };
     },
 
