@@ -1,285 +1,220 @@
 /**
- * `npm run bench`: measures the provider on loopback against stated goals and exits non-zero when
- * one is missed. Starts its own database (MONGODB_URI, else mongod, else FerretDB) and provider,
- * runs bounded loops only, and stops everything it started.
+ * `npm run bench`: what a sign-in, a refresh and a client-credentials grant cost the provider,
+ * running as a separate process (`node src/main.ts`, production mode) with its own local
+ * database (or MONGODB_URI). Reports throughput, latency and, above all, CPU per operation of the
+ * provider's process tree (node + its database child) and its peak RSS, read from /proc.
+ * `npm run bench -- --scale` repeats sign-in and refresh as the users collection grows.
  *
- *   BENCH_SIGNIN_SECONDS  duration of the sign-in load (default 10)
- *   BENCH_CONCURRENCY     simultaneous browsers signing in (default 4)
+ * No goals: the exit code is non-zero only when operations fail (or the set-up does).
+ * Loopback only; every loop is bounded; every process started here is stopped on exit.
+ * Settings: USAGE in options.ts (`npm run bench -- --help`).
  */
 import { randomBytes } from 'node:crypto';
-import { cpus } from 'node:os';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, PROJECT_ROOT } from '../src/config.ts';
-import { generateTotpSecret, totpCodeAt, verifyTotp } from '../src/domain/totp.ts';
-import { createLogger, startServer, type RunningServer } from '../src/server.ts';
-import { freePort, provisionDatabase, type LocalDatabase } from '../src/store/local-database.ts';
-import { HttpBrowser } from '../test/support/http-browser.ts';
+import { closeConnections } from './http.ts';
+import { log, mute } from './log.ts';
+import { relyingParty } from './oidc.ts';
+import { formatCount, readOptions, USAGE } from './options.ts';
+import { treeRss } from './proc.ts';
+import { cleanUp, cli, ROOT, runNode, startProvider } from './provider.ts';
+import { costBySize, documentsTable, table, writeJson, type Column } from './report.ts';
+import { fill, gitState, setUpUsers, type FillReport } from './setup.ts';
+import { UserPool } from './totp.ts';
 import {
-  atCallback,
-  discoverRp,
-  redeem,
-  signInWithPassword,
-} from '../test/support/relying-party.ts';
+  Chains,
+  measure,
+  probeClientCredentials,
+  REFRESH_SCOPE,
+  TITLES,
+  type Context,
+  type PhaseName,
+} from './workload.ts';
 
-const SIGNIN_SECONDS = Number(process.env.BENCH_SIGNIN_SECONDS ?? 10);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
-const TOTP_SECONDS = 2;
-const HTTP_SECONDS = 3;
-const HTTP_CONCURRENCY = 8;
-const ARGON2_SAMPLES = 10;
+const REDIRECT_URI = 'http://127.0.0.1:9/bench/callback'; // never requested: the driver stops there
+const MiB = 1024 * 1024;
+const mib = (bytes: number) => (bytes / MiB).toFixed(0);
 
-interface Row {
-  what: string;
-  value: string;
-}
-interface Goal {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
-const rows: Row[] = [];
-const goals: Goal[] = [];
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] as number;
-}
-
-const ms = (value: number) => `${value.toFixed(1)} ms`;
-const perSecond = (value: number, unit: string) =>
-  `${Math.round(value).toLocaleString('en-US')} ${unit}/s`;
-
-function goal(name: string, ok: boolean, detail: string): void {
-  goals.push({ name, ok, detail });
-}
-
-/** (a) TOTP verification in-process: the cost the server pays per submitted code. */
-function benchTotp(): void {
-  const secret = generateTotpSecret();
-  const deadline = performance.now() + TOTP_SECONDS * 1000;
-  let ops = 0;
-  let accepted = 0;
-  const started = performance.now();
-  while (performance.now() < deadline && ops < 5_000_000) {
-    for (let i = 0; i < 500; i++) {
-      const nowMs = Date.now();
-      // Alternate valid and wrong codes: a wrong code checks every step in the window.
-      const code = i % 2 === 0 ? totpCodeAt(secret, nowMs) : '000000';
-      const result = verifyTotp({ secret, code, nowMs, window: 1, lastUsedStep: null });
-      if (result.ok) accepted++;
-      ops++;
-    }
-  }
-  const rate = ops / ((performance.now() - started) / 1000);
-  rows.push({
-    what: 'TOTP verify (window ±1, in-process)',
-    value: `${perSecond(rate, 'ops')} (${ops} ops)`,
-  });
-  goal('TOTP verify > 10,000 ops/s', rate > 10_000 && accepted > 0, perSecond(rate, 'ops'));
-}
-
-/** (c) argon2id hash and verify with the configured parameters. */
-async function benchArgon2(op: RunningServer, params: string): Promise<void> {
-  const hashTimes: number[] = [];
-  const verifyTimes: number[] = [];
-  const password = `bench-${randomBytes(9).toString('base64url')}`;
-  for (let i = 0; i < ARGON2_SAMPLES; i++) {
-    let t = performance.now();
-    const hash = await op.services.passwords.hash(password);
-    hashTimes.push(performance.now() - t);
-    t = performance.now();
-    if (!(await op.services.passwords.verify(hash, password))) throw new Error('verify failed');
-    verifyTimes.push(performance.now() - t);
-  }
-  hashTimes.sort((a, b) => a - b);
-  verifyTimes.sort((a, b) => a - b);
-  rows.push({
-    what: `argon2id hash (${params})`,
-    value: `p50 ${ms(percentile(hashTimes, 50))}, max ${ms(hashTimes.at(-1) ?? NaN)}`,
-  });
-  rows.push({
-    what: 'argon2id verify',
-    value: `p50 ${ms(percentile(verifyTimes, 50))}, max ${ms(verifyTimes.at(-1) ?? NaN)}`,
-  });
-  goal(
-    'argon2id hash p50 < 250 ms (slow for attackers, fast enough for users)',
-    percentile(hashTimes, 50) < 250,
-    ms(percentile(hashTimes, 50)),
-  );
-}
-
-/** (b) Full password sign-ins: authorization request -> login page -> POST -> code -> tokens. */
-async function benchSignIn(op: RunningServer, issuer: string): Promise<void> {
-  const produce = await discoverRp(issuer);
-  const users = [];
-  for (let i = 0; i < CONCURRENCY; i++) {
-    const password = `pw-${randomBytes(12).toString('base64url')}`;
-    const user = await op.store.users.create({
-      email: `bench-${i}-${randomBytes(3).toString('hex')}@example.com`,
-      name: `Bench ${i}`,
-      passwordHash: await op.services.passwords.hash(password),
-      roleIds: [],
-      groupIds: [],
-    });
-    users.push({ email: user.email, password });
-  }
-  const latencies: number[] = [];
-  let failures = 0;
-  let firstError = '';
-  const deadline = performance.now() + SIGNIN_SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(
-    users.map(async (user) => {
-      while (performance.now() < deadline) {
-        const t = performance.now();
-        try {
-          const browser = new HttpBrowser(); // a new browser each time: no SSO shortcut
-          const { step, pending } = await signInWithPassword(
-            browser,
-            produce,
-            user.email,
-            user.password,
-          );
-          if (!atCallback(produce, step)) throw new Error(`sign-in stopped at ${step.status}`);
-          const tokens = await redeem(produce, step.url, pending);
-          if (!tokens.id_token) throw new Error('no ID token');
-          latencies.push(performance.now() - t);
-        } catch (error) {
-          failures++;
-          firstError ||= (error as Error).message;
-          if (failures > 50) return;
-        }
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const p95 = percentile(latencies, 95);
-  rows.push({
-    what: `full sign-in, ${CONCURRENCY} browsers, ${SIGNIN_SECONDS} s`,
-    value: `${latencies.length} ok, ${failures} failed; ${(latencies.length / elapsed).toFixed(1)} sign-ins/s`,
-  });
-  rows.push({
-    what: 'full sign-in latency',
-    value: `p50 ${ms(percentile(latencies, 50))}, p95 ${ms(p95)}, max ${ms(latencies.at(-1) ?? NaN)}`,
-  });
-  goal(
-    `full sign-in p95 < 500 ms at concurrency ${CONCURRENCY}`,
-    latencies.length > 0 && p95 < 500,
-    latencies.length ? ms(p95) : 'no successful sign-in',
-  );
-  goal(
-    'full sign-ins complete without errors',
-    failures === 0,
-    failures ? `${failures} failed, first: ${firstError}` : 'all succeeded',
-  );
-}
-
-/** (d) Discovery and JWKS: what every relying party fetches. */
-async function benchHttp(url: string, label: string, goalRate: number): Promise<void> {
-  let count = 0;
-  let errors = 0;
-  const deadline = performance.now() + HTTP_SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: HTTP_CONCURRENCY }, async () => {
-      while (performance.now() < deadline) {
-        const response = await fetch(url);
-        await response.arrayBuffer();
-        if (response.status === 200) count++;
-        else errors++;
-      }
-    }),
-  );
-  const rate = count / ((performance.now() - started) / 1000);
-  rows.push({
-    what: `${label} (${HTTP_CONCURRENCY} concurrent)`,
-    value: `${perSecond(rate, 'req')}${errors ? `, ${errors} errors` : ''}`,
-  });
-  goal(
-    `${label} > ${goalRate.toLocaleString('en-US')} req/s`,
-    rate > goalRate && errors === 0,
-    perSecond(rate, 'req'),
-  );
-}
-
-function printReport(): void {
-  const width = Math.max(...rows.map((r) => r.what.length));
-  process.stdout.write(`\nBenchmark on ${cpus().length} CPU(s), Node ${process.version}\n\n`);
-  for (const row of rows) process.stdout.write(`  ${row.what.padEnd(width)}  ${row.value}\n`);
-  process.stdout.write('\nGoals\n');
-  for (const g of goals)
-    process.stdout.write(`  ${g.ok ? 'PASS' : 'FAIL'}  ${g.name}: ${g.detail}\n`);
-}
+/** With MONGODB_URI, drops the throwaway bench database at the end. */
+let dropExternal: (() => Promise<void>) | undefined;
 
 async function main(): Promise<number> {
-  const scratch = mkdtempSync(join(tmpdir(), 'twofold-bench-'));
-  let database: LocalDatabase | undefined;
-  let op: RunningServer | undefined;
-  try {
-    process.stdout.write('Starting database...\n');
-    database = await provisionDatabase({
-      uri: process.env.MONGODB_URI,
-      dataDir: join(scratch, 'db'),
-      cacheDir: join(PROJECT_ROOT, '.cache'),
-      dbName: `bench_${randomBytes(4).toString('hex')}`,
-      log: (message) => process.stdout.write(`${message}\n`),
-    });
-    // With an external server, write to a throwaway database of our own, never the app's.
-    const external = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/[^?]*)?(\?.*)?$/.exec(database.uri);
-    const uri =
-      database.kind === 'external' && external
-        ? `${external[1]}/bench_${randomBytes(4).toString('hex')}${external[2] ?? ''}`
-        : database.uri;
-    const port = await freePort();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ISSUER: `http://127.0.0.1:${port}`,
-      DATA_DIR: join(scratch, 'data'),
-      LOG_LEVEL: 'silent',
-      COOKIE_KEYS: randomBytes(24).toString('base64url'),
-      TOTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-      PRODUCE_REDIRECT_URIS: 'http://127.0.0.1:4001/callback',
-      ...(process.env.ARGON2_MEMORY_KIB
-        ? { ARGON2_MEMORY_KIB: process.env.ARGON2_MEMORY_KIB }
-        : {}),
-      ...(process.env.ARGON2_TIME_COST ? { ARGON2_TIME_COST: process.env.ARGON2_TIME_COST } : {}),
-    });
-    process.stdout.write('Starting provider...\n');
-    op = await startServer(config, uri, createLogger('silent'));
-    const issuer = config.issuer;
-    const params = `m=${config.argon2.memoryCost} KiB, t=${config.argon2.timeCost}, p=${config.argon2.parallelism}`;
-
-    process.stdout.write('(a) TOTP verification...\n');
-    benchTotp();
-    process.stdout.write('(b) full sign-in round trips...\n');
-    await benchSignIn(op, issuer);
-    process.stdout.write('(c) argon2id...\n');
-    await benchArgon2(op, params);
-    process.stdout.write('(d) discovery and JWKS...\n');
-    await benchHttp(`${issuer}/.well-known/openid-configuration`, 'discovery', 1000);
-    await benchHttp(`${issuer}/jwks`, 'JWKS', 1000);
-    printReport();
-    return goals.every((g) => g.ok) ? 0 : 1;
-  } finally {
-    if (database?.kind === 'external')
-      await op?.store.connection.db?.dropDatabase().catch(() => {});
-    await op?.close();
-    await database?.stop();
-    rmSync(scratch, { recursive: true, force: true });
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
+  const options = readOptions(process.argv.slice(2), join(ROOT, 'bench', 'results'));
+  const startedAt = new Date().toISOString();
+  const git = gitState();
+  const changed = git.uncommitted.length
+    ? ` + ${git.uncommitted.length} uncommitted files in src/views/config`
+    : '';
+  log(`Node ${process.version}, ${cpus().length} CPUs, load ${loadavg()[0]?.toFixed(2)}`);
+  log(`measuring commit ${git.commit}${changed}`);
+  log('starting the provider (node src/main.ts, NODE_ENV=production)...');
+  const provider = await startProvider();
+  if (process.env.MONGODB_URI)
+    dropExternal = () => runNode(provider, 'bench/fill.ts', ['--drop']).then(() => {});
+  const idle = treeRss(provider.pid);
+  log(
+    `provider up in ${provider.startupSeconds.toFixed(2)} s at ${provider.issuer}; ` +
+      `RSS ${mib(idle.node)} MiB node + ${mib(idle.db)} MiB db`,
+  );
+
+  const clientSecret = randomBytes(24).toString('base64url');
+  await cli(provider, [
+    'client:create',
+    ...['--id', 'bench-rp', '--secret', clientSecret, '--redirect-uri', REDIRECT_URI],
+    '--first-party',
+  ]);
+  const rp = await relyingParty(provider.issuer, {
+    clientId: 'bench-rp',
+    clientSecret,
+    redirectUri: REDIRECT_URI,
+  });
+  const by = options.userSetup === 'store' ? 'through the store' : 'with the CLI';
+  log(`creating ${options.users} users ${by} and turning 2FA on through Profile...`);
+  const setup = await setUpUsers(provider, options);
+  const ctx: Context = {
+    provider,
+    options,
+    rp,
+    pool: new UserPool(setup.users),
+    chains: new Chains(),
+    ccOffered: false,
+    all: [],
+    failures: 0,
+  };
+  const ccWhy = options.phases.includes('cc') ? await probeClientCredentials(ctx) : null;
+  ctx.ccOffered = ccWhy === null;
+
+  const scaleMode = options.scale.length > 0;
+  const baseLabel = `${formatCount(setup.users.length)} users`;
+  const fills: { label: string; fill: FillReport }[] = [];
+  if (scaleMode) fills.push({ label: baseLabel, fill: await fill(provider, []) });
+
+  const baseline: Column[] = [];
+  for (const phase of options.phases as PhaseName[]) {
+    if (phase === 'cc' && ccWhy) {
+      log(`client credentials: ${ccWhy}`);
+      const short = ccWhy.startsWith('not offered') ? 'not offered' : ccWhy;
+      baseline.push({ title: TITLES.cc, unsupported: short });
+      continue;
+    }
+    const column = await measure(ctx, phase, baseLabel, options.warmupSeconds);
+    baseline.push({ ...column, title: TITLES[phase] });
+  }
+
+  const sized = ['signin', 'refresh'].filter((p) => options.phases.includes(p)) as PhaseName[];
+  const bySize = new Map<PhaseName, Column[]>(
+    sized.map((p) => [
+      p,
+      baseline.filter((c) => c.title === TITLES[p]).map((c) => ({ ...c, title: baseLabel })),
+    ]),
+  );
+  if (scaleMode) {
+    const steps = options.scale.map((size) => ({ size, browsers: 0 }));
+    if (options.browsers > 0)
+      steps.push({ size: options.scale.at(-1) ?? 0, browsers: options.browsers });
+    for (const step of steps) {
+      const label = step.browsers
+        ? `${formatCount(step.size)} + ${formatCount(step.browsers)} browsers`
+        : `${formatCount(step.size)} users`;
+      log(`growing the database to ${label}...`);
+      const grown = await fill(provider, [
+        ...['--users', String(step.size)],
+        ...(step.browsers ? ['--browsers', String(step.browsers)] : []),
+      ]);
+      fills.push({ label, fill: grown });
+      log(`  done in ${grown.seconds.toFixed(0)} s`);
+      for (const phase of sized)
+        bySize
+          .get(phase)
+          ?.push(await measure(ctx, phase, label, Math.min(3, options.warmupSeconds)));
+    }
+  }
+
+  const out: string[] = [
+    '',
+    `Twofold bench: the provider as its own process (node src/main.ts, NODE_ENV=production); database ${provider.database}.`,
+    `Node ${process.version}, ${cpus().length} CPUs; commit ${git.commit}${changed}; ${setup.users.length} users (${setup.createdBy}) with 2FA (Profile), set up in ${setup.seconds.toFixed(0)} s.`,
+    `Sign-in scope "${options.signInScope}"; refresh chains start from "${REFRESH_SCOPE}" + prompt=consent sign-ins.`,
+    options.clientAddresses === 'per-user'
+      ? `Each user's browser connects from its own loopback address (127.77.x.y); the client's token calls from 127.0.0.1.`
+      : `Every request comes from 127.0.0.1.`,
+    `Provider start-up ${provider.startupSeconds.toFixed(2)} s; idle RSS ${mib(idle.node)} MiB node + ${mib(idle.db)} MiB db.`,
+    `CPU: utime+stime of the provider's process tree (/proc); "other processes": the rest of the machine meanwhile.`,
+    '',
+    table(scaleMode ? `Phases at ${baseLabel}` : 'Phases', baseline),
+  ];
+  if (scaleMode) {
+    for (const [phase, columns] of bySize)
+      out.push('', table(`${TITLES[phase]} by size of the database`, columns));
+    out.push(
+      '',
+      costBySize([...bySize].map(([phase, columns]) => ({ phase: TITLES[phase], columns }))),
+      '',
+      documentsTable(fills.map((x) => ({ title: x.label, counts: x.fill.collections }))),
+    );
+  }
+  const exitCode = ctx.failures > 0 || setup.failures.length > 0 ? 1 : 0;
+  const logged = provider.log();
+  const path = await writeJson(options.outDir, {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    options,
+    machine: { node: process.version, cpus: cpus().length, loadavg: loadavg() },
+    git,
+    provider: {
+      startupSeconds: provider.startupSeconds,
+      idleRssMiB: { node: idle.node / MiB, db: idle.db / MiB },
+      database: provider.database,
+      log: logged,
+    },
+    setup: { ...setup, users: setup.users.length },
+    clientCredentials: ccWhy ?? 'measured',
+    phases: ctx.all,
+    scale: fills,
+    failures: ctx.failures,
+    exitCode,
+  });
+  out.push(
+    '',
+    `Provider log: ${logged.error} errors, ${logged.warn} warnings${logged.error ? ' (last lines in the JSON)' : ''}.`,
+    `JSON: ${path}`,
+  );
+  if (exitCode) out.push(`${ctx.failures + setup.failures.length} operations failed: exit code 1.`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return exitCode;
 }
 
+let exiting = false;
+/** Stops everything this process started (always: success, failure, Ctrl-C), then exits. */
+async function finish(code: number): Promise<never> {
+  if (!exiting) {
+    exiting = true;
+    await dropExternal?.().catch(() => {});
+    await cleanUp();
+    closeConnections();
+  }
+  process.exit(code);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    log(`${signal}: stopping the provider...`);
+    mute();
+    void finish(signal === 'SIGINT' ? 130 : 143);
+  });
+process.on('uncaughtException', (error) => {
+  process.stderr.write(`bench failed: ${error.stack ?? String(error)}\n`);
+  void finish(2);
+});
+
 main().then(
-  (code) => process.exit(code),
+  (code) => finish(code),
   (error: unknown) => {
-    process.stderr.write(`Benchmark failed: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(2);
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    return finish(2);
   },
 );

@@ -49,6 +49,7 @@ const envSchema = z.object({
   PASSWORD_BASE_DELAY_SECONDS: int(1, 3600).default(30),
   PASSWORD_MAX_DELAY_SECONDS: int(1, 86400).default(900),
   ADDRESS_FREE_FAILURES: int(1, 10000).default(50),
+  DEV_ADMINS_WITHOUT_2FA: bool.default(false),
   REAUTH_MAX_AGE_SECONDS: int(1, 86400).default(300),
   ARGON2_MEMORY_KIB: int(19456, 4 * 1024 * 1024).default(19456),
   ARGON2_TIME_COST: int(2, 20).default(2),
@@ -107,6 +108,11 @@ export interface Config {
   /** Wrong passwords per account (sign-in and Profile re-checks share it), and per address. */
   passwordThrottle: { account: ThrottleSettings; address: ThrottleSettings };
   reauthMaxAgeSeconds: number;
+  /**
+   * Admins sign in with a second factor, everywhere, and the admin pages and API accept only such
+   * sessions and tokens. False only with DEV_ADMINS_WITHOUT_2FA in development.
+   */
+  adminsNeedTwoFactor: boolean;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
   sessionTtlSeconds: number;
   dbConnectTimeoutMs: number;
@@ -181,6 +187,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Invalid configuration: COOKIE_KEYS and TOTP_ENCRYPTION_KEYS are required when NODE_ENV=production',
     );
   }
+  if (e.DEV_ADMINS_WITHOUT_2FA && e.NODE_ENV !== 'development') {
+    throw new ConfigError(
+      'Invalid configuration: DEV_ADMINS_WITHOUT_2FA is allowed only with NODE_ENV=development',
+    );
+  }
   const fallback = e.COOKIE_KEYS && e.TOTP_ENCRYPTION_KEYS ? undefined : devSecrets(dataDir);
   const cookieKeys = e.COOKIE_KEYS ?? fallback?.cookieKeys ?? [];
   if (cookieKeys.some((k) => k.length < 16)) {
@@ -227,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
     },
     reauthMaxAgeSeconds: e.REAUTH_MAX_AGE_SECONDS,
+    adminsNeedTwoFactor: !e.DEV_ADMINS_WITHOUT_2FA,
     argon2: {
       memoryCost: e.ARGON2_MEMORY_KIB,
       timeCost: e.ARGON2_TIME_COST,

@@ -110,6 +110,11 @@ async function listen(
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ port, database: store.consistency.server }, 'provider listening');
+  if (!config.adminsNeedTwoFactor) {
+    log.warn(
+      'DEV_ADMINS_WITHOUT_2FA is on: administrators can use the admin pages and API with a password only. Development only; never run like this with real accounts.',
+    );
+  }
   if ((await store.users.count()) === 0) {
     log.warn(
       'No users yet. Create the first admin with: npm run cli -- user:create --email you@example.com --password <a long password> --role admin',

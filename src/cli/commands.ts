@@ -200,10 +200,10 @@ export function cliCommands(
     },
 
     async 'user:list'(): Promise<string[]> {
-      const { items } = await store.users.list({ page: 1, pageSize: 1000 });
+      const { items } = await services.adminUsers.list({ page: 1, pageSize: 1000 });
       return items.map(
         (u) =>
-          `${u.id}  ${u.email}  ${u.disabled ? 'disabled' : 'active'}  2FA ${u.totp ? 'on' : 'off'}`,
+          `${u.id}  ${u.email}  ${u.disabled ? 'disabled' : 'active'}  2FA ${u.twoFactorEnabled ? 'on' : 'off'}`,
       );
     },
 

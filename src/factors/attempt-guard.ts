@@ -111,6 +111,13 @@ export function attemptGuard(store: Store) {
       return { ok: true, value };
     },
 
+    /** The refusal `target` would give an attempt now (after a failure), or null. */
+    async refusalNow(target: GuardedTarget, what: 'codes' | 'attempts'): Promise<Refusal | null> {
+      const now = new Date();
+      const gate = checkThrottle(await store.attempts.get(target.key), now, target.settings);
+      return gate.allowed ? null : refusal(gate, now, what);
+    },
+
     /** Forgets the failures of `key` (a correct secret, or an administrator's unlock). */
     async clear(key: string): Promise<void> {
       await store.attempts.change(key, (counter) =>

@@ -30,7 +30,7 @@ const PROVIDER_ACR_CHECKS = ['essential_acr', 'essential_acrs'];
  * request the user cannot meet would loop on the password page; our requirement treats a
  * requested `acr` as a minimum and ends an unmeetable one with an error instead.
  */
-export function createInteractionPolicy(store: Store) {
+export function createInteractionPolicy(store: Store, adminsNeedTwoFactor: boolean) {
   const policy = base();
   const login = policy.get('login');
   if (!login) throw new Error('oidc-provider base policy has no login prompt');
@@ -51,7 +51,10 @@ export function createInteractionPolicy(store: Store) {
           (ctx.oidc.params ?? {}) as Record<string, unknown>,
           ctx.oidc.client as { require_mfa?: unknown } | undefined,
         );
-        return { user, requirement: await requirementFor(store, user, request) };
+        return {
+          user,
+          requirement: await requirementFor(store, user, request, adminsNeedTwoFactor),
+        };
       })();
       cache.set(ctx.oidc, facts);
     }

@@ -104,9 +104,10 @@ export function createProvider(
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-      policy: createInteractionPolicy(store),
+      policy: createInteractionPolicy(store, config.adminsNeedTwoFactor),
     },
     loadExistingGrant: (ctx) => loadGrant(ctx, config.sessionTtlSeconds),
+    extraTokenClaims: (ctx, token) => authenticationOf(ctx, token),
     ttl: {
       Session: config.sessionTtlSeconds,
       Grant: config.sessionTtlSeconds,
@@ -131,6 +132,24 @@ export function createProvider(
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
   return provider;
+}
+
+/**
+ * How the user behind an access token signed in (`acr`, `amr`, `auth_time`): the provider keeps
+ * these on codes and refresh tokens only, so they are copied to the access tokens minted from
+ * them, for resource servers (the admin API requires `mfa`) and introspection (RFC 9470 step-up).
+ */
+function authenticationOf(
+  ctx: KoaContextWithOIDC | undefined,
+  token: { kind: string; extra?: Record<string, unknown> },
+): Record<string, unknown> | undefined {
+  // Outside a request (a token minted by our own code) the token keeps what it was given.
+  if (!ctx) return token.extra;
+  if (token.kind !== 'AccessToken') return undefined;
+  const { AuthorizationCode, RefreshToken } = ctx.oidc.entities;
+  const source = AuthorizationCode ?? RefreshToken;
+  if (!source) return undefined;
+  return { acr: source.acr, amr: source.amr, auth_time: source.authTime };
 }
 
 /**

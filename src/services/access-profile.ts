@@ -28,3 +28,19 @@ export async function loadAccessProfile(store: Store, user: User): Promise<Acces
     enforcement: twoFactorEnforcement(user, roles, groups),
   };
 }
+
+/**
+ * Why the user may not turn 2FA off (a role, directly or through a group, enforces it, or they
+ * are an admin, who always signs in with two factors), as a sentence for Profile; null if they may.
+ */
+export function mustKeepTwoFactor(profile: AccessProfile): string | null {
+  const [reason] = profile.enforcement.reasons;
+  if (reason) {
+    const via = reason.group ? ` (through your group ${reason.group})` : '';
+    return `Your role ${reason.role}${via} requires two-factor authentication, so it cannot be turned off.`;
+  }
+  if (profile.isAdmin) {
+    return 'Administrators always use two-factor authentication, so it cannot be turned off.';
+  }
+  return null;
+}

@@ -7,23 +7,23 @@ import { passwordFactor } from '../factors/password/password-factor.ts';
 import { attemptGuard } from '../factors/attempt-guard.ts';
 import { auditTrail } from './audit.ts';
 import { passwordHasher } from '../factors/password/hasher.ts';
-import { rememberedBrowserService } from './remembered-browsers.ts';
-import { twoFactorService } from './two-factor.ts';
+import { rememberedBrowserFactor } from '../factors/remembered-browser/remembered-browser-factor.ts';
+import { totpFactor } from '../factors/totp/totp-factor.ts';
 
 /** Application services over one store, built once in the composition root. */
 export function createServices(config: Config, store: Store, ring: KeyRing) {
   const passwords = passwordHasher(config.argon2);
-  const twoFactor = twoFactorService(config, store, ring);
   const audit = auditTrail(store);
   const guard = attemptGuard(store);
+  const totp = totpFactor(config, store, ring, guard);
   return {
     passwords,
     guard,
     password: passwordFactor(config, store, passwords, guard),
-    twoFactor,
-    rememberedBrowsers: rememberedBrowserService(config, store),
+    totp,
+    rememberedBrowsers: rememberedBrowserFactor(config, store, totp),
     audit,
-    adminUsers: adminUsers({ store, passwords, twoFactor, audit }),
+    adminUsers: adminUsers({ store, passwords, totp, audit }),
     adminRolesAndGroups: adminRolesAndGroups({ store, audit }),
   };
 }

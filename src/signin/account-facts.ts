@@ -11,13 +11,14 @@ export async function requirementFor(
   store: Store,
   user: User,
   request: RequestFacts,
+  adminsNeedTwoFactor: boolean,
 ): Promise<Requirement> {
   const profile = await loadAccessProfile(store, user);
   return signInRequirement(
     {
-      hasSecondFactor: user.totp !== null,
+      hasSecondFactor: (await store.credentials.findTotp(user.id)) !== null,
       enforcedByRole: profile.enforcement.required,
-      isAdmin: profile.isAdmin,
+      isAdmin: adminsNeedTwoFactor && profile.isAdmin,
     },
     request,
   );

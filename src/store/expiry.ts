@@ -6,6 +6,7 @@ const EXPIRING_COLLECTIONS = [
   'remembered_browsers',
   'login_challenges',
   'attempts',
+  'enrollments',
 ];
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 

@@ -16,6 +16,8 @@ import { attemptsRepository } from './repos/attempts.repo.ts';
 import { auditRepository } from './repos/audit.repo.ts';
 import { catalogCache } from './repos/catalog-cache.ts';
 import { clientsRepository } from './repos/clients.repo.ts';
+import { credentialsRepository } from './repos/credentials.repo.ts';
+import { enrollmentsRepository } from './repos/enrollments.repo.ts';
 import { groupsRepository } from './repos/groups.repo.ts';
 import { loginChallengesRepository } from './repos/login-challenges.repo.ts';
 import { oidcSessionsRepository } from './repos/oidc-sessions.repo.ts';
@@ -24,6 +26,7 @@ import { rolesRepository } from './repos/roles.repo.ts';
 import { signingKeysRepository } from './repos/signing-keys.repo.ts';
 import { usersRepository } from './repos/users.repo.ts';
 import { addFerretdbSqliteIdIndexes } from './ferretdb-sqlite-indexes.ts';
+import { moveFactorsOutOfUsers } from './migrations.ts';
 
 /** Every repository over one connection: the only door to the database. */
 export function createStore(connection: Connection, consistency: Consistency) {
@@ -34,6 +37,8 @@ export function createStore(connection: Connection, consistency: Consistency) {
     consistency,
     users: usersRepository(connection, consistency),
     attempts: attemptsRepository(connection, consistency),
+    credentials: credentialsRepository(connection, consistency),
+    enrollments: enrollmentsRepository(connection, consistency),
     roles: rolesRepository(connection, catalog),
     groups: groupsRepository(connection, catalog),
     rememberedBrowsers: rememberedBrowsersRepository(connection),
@@ -54,6 +59,8 @@ const PLAIN_COLLECTIONS = [
   'store_meta',
   'store_leases',
   'attempts',
+  'credentials',
+  'enrollments',
   'login_challenges',
   'signing_keys',
 ];
@@ -89,5 +96,6 @@ export async function prepareDatabase(
     addFerretdbSqliteIdIndexes(options.sqliteDir, db.databaseName);
   }
   await usersRepository(connection, consistency).ensureLoginIndex();
+  await moveFactorsOutOfUsers(db);
   return { consistency, expiry: await maintainExpiry(db) };
 }

@@ -47,16 +47,16 @@ describe('Profile page: self-service two-factor authentication', () => {
     const wrong = await postForm(browser, enable, '/account/2fa/enable', { code: wrongCode });
     expect(wrong.status).toBe(401);
     expect(wrong.html).toContain('not correct');
-    expect((await op.store.users.findById(user.id))?.totp).toBeNull();
+    expect(await op.services.totp.status(user.id)).toBeNull();
 
     const done = await postForm(browser, wrong, '/account/2fa/enable', {
       code: totpCodeAt(secret, Date.now()),
     });
     expect(done.url).toBe(`${op.url}/account?notice=enabled`);
     expect(done.html).toContain('Disable Two-Factor Authentication');
-    const stored = await op.store.users.findById(user.id);
-    expect(stored?.totp?.enabledAt).toBeInstanceOf(Date);
-    expect(stored?.totp?.secret).not.toContain(secret);
+    expect((await op.services.totp.status(user.id))?.enabledAt).toBeInstanceOf(Date);
+    // The secret is stored sealed in the credentials collection, never as text.
+    expect((await op.store.credentials.findTotp(user.id))?.sealedSecret).not.toContain(secret);
   });
 
   it('refuses an expired pending secret and shows a new one', async () => {
@@ -67,18 +67,15 @@ describe('Profile page: self-service two-factor authentication', () => {
     const secret = secretOf(enable);
     // The server clock cannot be moved from here, so the pending enrollment's expiry is moved instead.
     await op.store.connection.db
-      ?.collection('users')
-      .updateOne(
-        { email: user.email },
-        { $set: { 'pendingTotp.expiresAt': new Date(Date.now() - 1000) } },
-      );
+      ?.collection('enrollments')
+      .updateMany({ userId: user.id }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
     const expired = await postForm(browser, enable, '/account/2fa/enable', {
       code: totpCodeAt(secret, Date.now()),
     });
     expect(expired.status).toBe(400);
     expect(expired.html).toContain('expired');
     expect(secretOf(expired)).not.toBe(secret);
-    expect((await op.store.users.findById(user.id))?.totp).toBeNull();
+    expect(await op.services.totp.status(user.id)).toBeNull();
   });
 
   it('asks for the password again before enrollment when the sign-in is not recent', async () => {
@@ -105,7 +102,7 @@ describe('Profile page: self-service two-factor authentication', () => {
     }
   });
 
-  it('disables 2FA only with a valid code or the password and a confirmation, forgetting remembered browsers', async () => {
+  it('disables 2FA only with a current code and a confirmation, never the password alone, forgetting remembered browsers', async () => {
     const user = await createUser(op, { email: 'tess@example.com' });
     const browser = new HttpBrowser();
     await openConsole(browser, `${op.url}/account`, { email: user.email, password: user.password });
@@ -117,7 +114,7 @@ describe('Profile page: self-service two-factor authentication', () => {
     await op.store.rememberedBrowsers.create({
       userId: user.id,
       tokenHash: 'a'.repeat(64),
-      enrollmentId: (await op.store.users.findById(user.id))?.totp?.enrollmentId ?? '',
+      enrollmentId: (await op.services.totp.status(user.id))?.enrollmentId ?? '',
       label: 'x',
       expiresAt: new Date(Date.now() + 86_400_000),
     });
@@ -129,24 +126,26 @@ describe('Profile page: self-service two-factor authentication', () => {
     });
     expect(badCode.status).toBe(400);
     const noProof = await postForm(browser, page, '/account/2fa/disable', { confirm: 'yes' });
-    expect(noProof.status).toBe(401);
-    const wrongPassword = await postForm(browser, page, '/account/2fa/disable', {
-      password: 'wrong-password-here',
+    expect(noProof.status).toBe(400);
+    // The password alone is never enough to turn the second factor off.
+    const passwordOnly = await postForm(browser, page, '/account/2fa/disable', {
+      password: user.password,
       confirm: 'yes',
     });
-    expect(wrongPassword.status).toBe(401);
+    expect(passwordOnly.status).toBe(400);
+    expect(passwordOnly.html).toContain('Enter a current code');
     const noConfirm = await postForm(browser, page, '/account/2fa/disable', {
-      password: user.password,
+      code: totpCodeAt(secret, Date.now() + 30_000),
     });
     expect(noConfirm.status).toBe(400);
-    expect((await op.store.users.findById(user.id))?.totp).not.toBeNull();
+    expect(await op.services.totp.status(user.id)).not.toBeNull();
 
     const done = await postForm(browser, page, '/account/2fa/disable', {
       code: totpCodeAt(secret, Date.now() + 30_000),
       confirm: 'yes',
     });
     expect(done.html).toContain('Enable Two-Factor Authentication');
-    expect((await op.store.users.findById(user.id))?.totp).toBeNull();
+    expect(await op.services.totp.status(user.id)).toBeNull();
     expect(await op.store.rememberedBrowsers.listForUser(user.id)).toHaveLength(0);
   });
 

@@ -177,14 +177,14 @@ describe('Admin pages', () => {
     expect(savedOff.html).toContain('The changes were saved');
     const storedOff = await op.store.users.findById(off.id);
     expect(storedOff?.name).toBe('After');
-    expect(storedOff?.totp).toBeNull();
+    expect(await op.services.totp.status(off.id)).toBeNull();
     // A hand-made POST claiming the box was checked is ignored, not an attempt to turn 2FA on.
     const forged = await submit(browser, `${op.url}/admin/users/${off.id}`, [
       ...userFormFields(offPage.html),
       ['twoFactorEnabled', 'on'],
     ]);
     expect(forged.status).toBe(200);
-    expect((await op.store.users.findById(off.id))?.totp).toBeNull();
+    expect(await op.services.totp.status(off.id)).toBeNull();
 
     const on = await createUser(op, { email: email('keepon'), name: 'Before' });
     await giveTwoFactor(op, on.id);
@@ -198,17 +198,16 @@ describe('Admin pages', () => {
     expect(savedOn.html).not.toContain('confirmDisable2fa');
     const storedOn = await op.store.users.findById(on.id);
     expect(storedOn?.name).toBe('After');
-    expect(storedOn?.totp).not.toBeNull();
+    expect(await op.services.totp.status(on.id)).not.toBeNull();
   });
 
   it('turns 2FA off after a confirmation and forgets remembered browsers', async () => {
     const user = await createUser(op, { email: email('lostphone') });
     await giveTwoFactor(op, user.id);
-    const enrolled = await op.store.users.findById(user.id);
     await op.store.rememberedBrowsers.create({
       userId: user.id,
       tokenHash: randomBytes(32).toString('hex'),
-      enrollmentId: enrolled?.totp?.enrollmentId ?? '',
+      enrollmentId: (await op.services.totp.status(user.id))?.enrollmentId ?? '',
       label: 'Chrome on Linux',
       expiresAt: new Date(Date.now() + 86_400_000),
     });
@@ -221,7 +220,7 @@ describe('Admin pages', () => {
     expect(asked.html).toContain('name="confirmDisable2fa"');
     expect(asked.html).toContain('Turn off two-factor authentication for');
     expect(inputTag(asked.html, 'twofactor')).not.toMatch(/\schecked/);
-    expect((await op.store.users.findById(user.id))?.totp).not.toBeNull();
+    expect(await op.services.totp.status(user.id)).not.toBeNull();
 
     const done = await submit(browser, `${op.url}/admin/users/${user.id}`, [
       ...userFormFields(asked.html),
@@ -229,7 +228,7 @@ describe('Admin pages', () => {
     ]);
     expect(done.status).toBe(200);
     expect(done.url).toContain('notice=2fa-off');
-    expect((await op.store.users.findById(user.id))?.totp).toBeNull();
+    expect(await op.services.totp.status(user.id)).toBeNull();
     expect(await op.store.rememberedBrowsers.listForUser(user.id)).toHaveLength(0);
     expect(inputTag(done.html, 'twofactor')).toMatch(/\sdisabled/);
     const audit = await op.store.audit.list({ targetId: user.id, page: 1, pageSize: 10 });
@@ -414,7 +413,7 @@ describe('Admin pages', () => {
     expect(rejected.status).toBe(403);
     const stored = await op.store.users.findById(user.id);
     expect(stored?.name).toBe('Unchanged');
-    expect(stored?.totp).not.toBeNull();
+    expect(await op.services.totp.status(user.id)).not.toBeNull();
     const role = await submit(browser, `${op.url}/admin/roles`, [['name', 'sneaky']]);
     expect(role.status).toBe(403);
     expect(await op.store.roles.findByName('sneaky')).toBeNull();

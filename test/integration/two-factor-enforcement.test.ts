@@ -23,6 +23,11 @@ import {
 
 const INSTRUCTIONS = 'Your organisation requires two-factor authentication for your account.';
 
+/** The interaction uid of a sign-in page (its set-up channel is `interaction:<uid>`). */
+function uidOf(step: { url: string }): string {
+  return /\/interaction\/([^/]+)/.exec(step.url)?.[1] ?? '';
+}
+
 describe('mandatory 2FA enrollment during sign-in (role enforcement)', () => {
   let op: TestProvider;
   let produce: TestRp;
@@ -44,15 +49,15 @@ describe('mandatory 2FA enrollment during sign-in (role enforcement)', () => {
     expect(step.html).toContain('authenticator app');
     expect(step.html).toContain('Turn On');
     expect(step.html).toContain('autocomplete="one-time-code"');
-    expect((await op.store.users.findById(user.id))?.totp).toBeNull();
+    expect(await op.services.totp.status(user.id)).toBeNull();
 
     const done = await finishEnrollment(browser, produce, step);
     const claims = await claimsAt(produce, done.step, pending);
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
     expect(claims.acr).toBe(ACR_MULTI);
-    const stored = await op.store.users.findById(user.id);
-    expect(stored?.totp).not.toBeNull();
-    expect(stored?.pendingTotp).toBeNull();
+    expect(await op.services.totp.status(user.id)).not.toBeNull();
+    // Completing the set-up discards every pending one.
+    expect(await op.store.enrollments.find(`interaction:${uidOf(step)}`, user.id)).toBeNull();
 
     // From now on the user is asked for the code, not to enroll again.
     const next = await signInWithPassword(new HttpBrowser(), produce, user.email, user.password);
@@ -83,11 +88,12 @@ describe('mandatory 2FA enrollment during sign-in (role enforcement)', () => {
     ).toBe(false);
     expect(atCallback(produce, await open(browser, produce, pending.url))).toBe(false);
 
-    // Same browser, a new sign-in: the enroll page again (same pending secret while it lasts).
+    // Same browser, a new sign-in: the enroll page again, with a secret of its own (a set-up
+    // belongs to the sign-in that started it).
     const again = await signInWithPassword(browser, produce, user.email, user.password);
     expect(isEnrollPage(again.step)).toBe(true);
     expect(again.step.html).toContain(INSTRUCTIONS);
-    expect(secretFromPage(again.step.html)).toBe(secretFromPage(step.html));
+    expect(secretFromPage(again.step.html)).not.toBe(secretFromPage(step.html));
     // Another browser, too.
     const elsewhere = await signInWithPassword(
       new HttpBrowser(),
@@ -96,7 +102,7 @@ describe('mandatory 2FA enrollment during sign-in (role enforcement)', () => {
       user.password,
     );
     expect(isEnrollPage(elsewhere.step)).toBe(true);
-    expect((await op.store.users.findById(user.id))?.totp).toBeNull();
+    expect(await op.services.totp.status(user.id)).toBeNull();
   });
 
   it('keeps 2FA off after a wrong code, with a message', async () => {
@@ -110,10 +116,10 @@ describe('mandatory 2FA enrollment during sign-in (role enforcement)', () => {
     expect(wrong.next.html).toContain(INSTRUCTIONS);
     expect(secretFromPage(wrong.next.html)).toBe(app.secret);
     expect(atCallback(produce, wrong.next)).toBe(false);
-    expect((await op.store.users.findById(user.id))?.totp).toBeNull();
+    expect(await op.services.totp.status(user.id)).toBeNull();
     const malformed = await post(browser, produce, step, '/enroll', { code: 'abc' });
     expect(malformed.response.status).toBe(400);
-    expect((await op.store.users.findById(user.id))?.totp).toBeNull();
+    expect(await op.services.totp.status(user.id)).toBeNull();
   });
 
   it('replaces an expired set-up with a new secret and says so', async () => {
@@ -127,18 +133,15 @@ describe('mandatory 2FA enrollment during sign-in (role enforcement)', () => {
     // The server's clock cannot be moved from the test (fake timers do not reach the real
     // server), so the pending enrollment's expiry is moved into the past in the database.
     await op.store.connection
-      .db!.collection('users')
-      .updateOne(
-        { email: 'expiredsetup@example.com' },
-        { $set: { 'pendingTotp.expiresAt': new Date(Date.now() - 1000) } },
-      );
+      .db!.collection('enrollments')
+      .updateMany({ userId: user.id }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
     const old = new Authenticator(oldSecret);
     const expired = await post(browser, produce, step, '/enroll', { code: await old.next() });
     expect(expired.response.status).toBe(400);
     expect(expired.next.html).toContain('This set-up expired');
     const newSecret = secretFromPage(expired.next.html);
     expect(newSecret).not.toBe(oldSecret);
-    expect((await op.store.users.findById(user.id))?.totp).toBeNull();
+    expect(await op.services.totp.status(user.id)).toBeNull();
 
     const done = await post(browser, produce, expired.next, '/enroll', {
       code: await new Authenticator(newSecret).next(),
@@ -180,8 +183,8 @@ describe('expired enrollment through TOTP_ENROLLMENT_MINUTES', () => {
       const user = await createUser(op, { email: 'minutes@example.com', roleIds: [role.id] });
       const browser = new HttpBrowser();
       const { step } = await signInWithPassword(browser, produce, user.email, user.password);
-      const pendingTotp = (await op.store.users.findById(user.id))?.pendingTotp;
-      const minutes = (pendingTotp!.expiresAt.getTime() - Date.now()) / 60_000;
+      const pending = await op.store.enrollments.find(`interaction:${uidOf(step)}`, user.id);
+      const minutes = (pending!.expiresAt.getTime() - Date.now()) / 60_000;
       expect(minutes).toBeGreaterThan(0.9);
       expect(minutes).toBeLessThanOrEqual(1);
       // Waiting a real minute is too slow: move the stored expiry past the configured minute.

@@ -137,7 +137,7 @@ describe('"Remember this browser?"', () => {
     const user = await createUserWithTwoFactor(op, produce, { email: 'disable@example.com' });
     const { browser } = await rememberedBrowserOf(user);
     expect(await op.store.rememberedBrowsers.listForUser(user.id)).toHaveLength(1);
-    await op.services.twoFactor.disable(user.id);
+    await op.services.totp.remove(user.id);
     expect(await op.store.rememberedBrowsers.listForUser(user.id)).toHaveLength(0);
     const stale = await browsers().findOne({
       _id: createHash('sha256').update(browser.cookies.get(COOKIE)!).digest('hex'),

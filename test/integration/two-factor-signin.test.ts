@@ -128,7 +128,7 @@ describe('two-factor sign-in with a code', () => {
     expect(next.html).toContain('That code is not correct');
     expect(next.html).toContain('autocomplete="one-time-code"');
     expect(atCallback(produce, next)).toBe(false);
-    expect((await op.store.users.findById(user.id))?.otpFailures).toBe(1);
+    expect((await op.services.totp.lockOf(user.id)).failures).toBe(1);
   });
 
   it('refuses a code that was already used for an earlier sign-in', async () => {
@@ -158,7 +158,7 @@ describe('two-factor sign-in with a code', () => {
       expect(next.html).toContain('Enter the 6-digit code');
       expect(atCallback(produce, next)).toBe(false);
     }
-    expect((await op.store.users.findById(user.id))?.otpFailures).toBe(0);
+    expect((await op.services.totp.lockOf(user.id)).failures).toBe(0);
     // Spaces as the app shows them ("123 456") are accepted.
     const code = await user.app.next();
     const spaced = `${code.slice(0, 3)} ${code.slice(3)}`;
@@ -184,7 +184,7 @@ describe('two-factor sign-in with a code', () => {
     ]);
     expect(answers[4]?.[0]).toBe(429);
     expect(Number(answers[4]?.[1])).toBeGreaterThan(0);
-    expect((await op.store.users.findById(user.id))?.otpFailures).toBe(5);
+    expect((await op.services.totp.lockOf(user.id)).failures).toBe(5);
 
     const locked = await post(browser, produce, step, '/otp', { code: await user.app.next() });
     expect(locked.response.status).toBe(429);
@@ -229,7 +229,7 @@ describe('two-factor sign-in: hard stop and reset of the OTP throttle', () => {
 
   /** Waits until the account's current OTP lock (if any) is over. */
   async function waitForUnlock(userId: string): Promise<void> {
-    const until = (await op.store.users.findById(userId))?.otpLockedUntil;
+    const until = (await op.services.totp.lockOf(userId)).lockedUntil;
     if (until) await sleep(Math.max(0, until.getTime() - Date.now()) + 150);
   }
 
@@ -244,7 +244,7 @@ describe('two-factor sign-in: hard stop and reset of the OTP throttle', () => {
     }
     expect(last?.response.status).toBe(429);
     expect(last?.next.html).toContain('ask an administrator');
-    expect((await op.store.users.findById(user.id))?.otpFailures).toBe(7);
+    expect((await op.services.totp.lockOf(user.id)).failures).toBe(7);
 
     await sleep(2_200); // longer than any delay: the hard stop does not wear off
     const correct = await post(browser, produce, step, '/otp', { code: await user.app.next() });
@@ -253,7 +253,7 @@ describe('two-factor sign-in: hard stop and reset of the OTP throttle', () => {
     expect(atCallback(produce, correct.next)).toBe(false);
 
     // An administrator turning 2FA off clears the lock; the user can sign in again.
-    await op.services.twoFactor.disable(user.id);
+    await op.services.totp.remove(user.id);
     const after = await signInWithPassword(new HttpBrowser(), produce, user.email, user.password);
     expect(atCallback(produce, after.step)).toBe(true);
   });
@@ -266,12 +266,12 @@ describe('two-factor sign-in: hard stop and reset of the OTP throttle', () => {
       await waitForUnlock(user.id);
       await post(browser, produce, step, '/otp', { code: user.app.wrong() });
     }
-    expect((await op.store.users.findById(user.id))?.otpFailures).toBe(5);
+    expect((await op.services.totp.lockOf(user.id)).failures).toBe(5);
     await waitForUnlock(user.id);
     const ok = await post(browser, produce, step, '/otp', { code: await user.app.next() });
     expect((await claimsAt(produce, ok.next, pending)).amr).toEqual(['pwd', 'otp', 'mfa']);
-    const stored = await op.store.users.findById(user.id);
-    expect(stored?.otpFailures).toBe(0);
-    expect(stored?.otpLockedUntil).toBeNull();
+    const lock = await op.services.totp.lockOf(user.id);
+    expect(lock.failures).toBe(0);
+    expect(lock.lockedUntil).toBeNull();
   });
 });

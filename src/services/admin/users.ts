@@ -8,7 +8,7 @@ import type { Actor, AuditTrail } from '../audit.ts';
 import { adminRemainsAfter } from './admin-guard.ts';
 import { assertGroupsExist, assertRolesExist } from './references.ts';
 import type { PasswordHasher } from '../../factors/password/hasher.ts';
-import type { TwoFactorService } from '../two-factor.ts';
+import type { OtpLock, TotpFactor, TotpStatus } from '../../factors/totp/totp-factor.ts';
 
 /** A user as admins see it: never the password hash or any TOTP secret. */
 export interface AdminUserView {
@@ -19,6 +19,16 @@ export interface AdminUserView {
   roleIds: string[];
   groupIds: string[];
   twoFactorEnabled: boolean;
+  /**
+   * Second-factor sign-in slowed down or stopped by wrong codes (also while setting up, with 2FA
+   * off); null when not. Only an administrator's unlock clears a hard stop.
+   */
+  twoFactorLock: {
+    hardStop: boolean;
+    lockedUntil: string | null;
+    failures: number;
+    lastFailureAt: string | null;
+  } | null;
   twoFactorRequired: boolean;
   twoFactorRequiredBy: Array<{ role: string; group: string | null }>;
   isAdmin: boolean;
@@ -46,7 +56,13 @@ export interface UserUpdateInput {
 }
 
 /** Admin-facing projection of a user. */
-export function toAdminView(user: User, profile: AccessProfile): AdminUserView {
+export function toAdminView(
+  user: User,
+  profile: AccessProfile,
+  totp: TotpStatus | null,
+  lock: OtpLock,
+): AdminUserView {
+  const locked = lock.hardStop || lock.lockedUntil !== null;
   return {
     id: user.id,
     email: user.email,
@@ -54,7 +70,15 @@ export function toAdminView(user: User, profile: AccessProfile): AdminUserView {
     disabled: user.disabled,
     roleIds: user.roleIds,
     groupIds: user.groupIds,
-    twoFactorEnabled: user.totp !== null,
+    twoFactorEnabled: totp !== null,
+    twoFactorLock: locked
+      ? {
+          hardStop: lock.hardStop,
+          lockedUntil: lock.lockedUntil?.toISOString() ?? null,
+          failures: lock.failures,
+          lastFailureAt: lock.lastFailureAt?.toISOString() ?? null,
+        }
+      : null,
     twoFactorRequired: profile.enforcement.required,
     twoFactorRequiredBy: profile.enforcement.reasons,
     isAdmin: profile.isAdmin,
@@ -80,13 +104,18 @@ async function checkIds(
 export function adminUsers(deps: {
   store: Store;
   passwords: PasswordHasher;
-  twoFactor: TwoFactorService;
+  totp: TotpFactor;
   audit: AuditTrail;
 }) {
-  const { store, passwords, twoFactor, audit } = deps;
+  const { store, passwords, totp, audit } = deps;
 
   async function view(user: User): Promise<AdminUserView> {
-    return toAdminView(user, await loadAccessProfile(store, user));
+    return toAdminView(
+      user,
+      await loadAccessProfile(store, user),
+      await totp.status(user.id),
+      await totp.lockOf(user.id),
+    );
   }
 
   async function mustFind(id: string): Promise<User> {
@@ -127,7 +156,8 @@ export function adminUsers(deps: {
 
     async update(actor: Actor, id: string, input: UserUpdateInput): Promise<AdminUserView> {
       const before = await mustFind(id);
-      if (input.twoFactorEnabled === true && !before.totp) {
+      const hadTwoFactor = (await totp.status(id)) !== null;
+      if (input.twoFactorEnabled === true && !hadTwoFactor) {
         throw new AppError(
           'forbidden',
           'An administrator cannot turn on two-factor authentication for someone else: only the user can, from their Profile page.',
@@ -164,11 +194,22 @@ export function adminUsers(deps: {
         await endAllSessions(store, id);
         await audit.record(actor, 'user.disable', target);
       }
-      if (input.twoFactorEnabled === false && before.totp) {
-        await twoFactor.disable(id);
+      if (input.twoFactorEnabled === false && hadTwoFactor) {
+        await totp.remove(id);
         await audit.record(actor, 'user.2fa_disable', target, 'success', { by: 'admin' });
       }
       return view(await mustFind(id));
+    },
+
+    /**
+     * Clears a user's second-factor lock (the hard stop after repeated wrong codes, or a delay),
+     * whether or not 2FA is on, so a guessing attacker can never lock anyone out for good.
+     */
+    async unlockTwoFactor(actor: Actor, id: string): Promise<AdminUserView> {
+      const user = await mustFind(id);
+      await totp.unlock(id);
+      await audit.record(actor, 'user.2fa_unlock', { type: 'user', id, label: user.email });
+      return view(user);
     },
 
     async disableTwoFactor(actor: Actor, id: string): Promise<AdminUserView> {

@@ -1,6 +1,6 @@
-import { Types, type Connection, type mongo } from 'mongoose';
+import { Types, type Connection } from 'mongoose';
 import { AppError } from '../../domain/errors.ts';
-import { compareAndSet, type Consistency, type Decision } from '../consistency.ts';
+import type { Consistency } from '../consistency.ts';
 import { userModel, type UserDoc } from '../models/user.model.ts';
 import { escapeRegExp, isDuplicateKey, isObjectId, toObjectIds } from './ids.ts';
 import { userLoginsIndex } from './user-logins.ts';
@@ -15,16 +15,6 @@ export interface User {
   disabled: boolean;
   roleIds: string[];
   groupIds: string[];
-  totp: {
-    secret: string;
-    enrollmentId: string;
-    enabledAt: Date;
-    lastUsedStep: number | null;
-  } | null;
-  pendingTotp: { secret: string; expiresAt: Date } | null;
-  recoveryCodeHashes: string[];
-  otpFailures: number;
-  otpLockedUntil: Date | null;
   sessionEpoch: number;
   createdAt: Date;
   updatedAt: Date;
@@ -58,20 +48,6 @@ function toUser(doc: LeanUser): User {
     disabled: Boolean(doc.disabled),
     roleIds: (doc.roleIds ?? []).map(String),
     groupIds: (doc.groupIds ?? []).map(String),
-    totp: doc.totp
-      ? {
-          secret: doc.totp.secret,
-          enrollmentId: doc.totp.enrollmentId,
-          enabledAt: doc.totp.enabledAt,
-          lastUsedStep: doc.totp.lastUsedStep ?? null,
-        }
-      : null,
-    pendingTotp: doc.pendingTotp
-      ? { secret: doc.pendingTotp.secret, expiresAt: doc.pendingTotp.expiresAt }
-      : null,
-    recoveryCodeHashes: doc.recoveryCodeHashes ?? [],
-    otpFailures: doc.otpFailures ?? 0,
-    otpLockedUntil: doc.otpLockedUntil ?? null,
     sessionEpoch: doc.sessionEpoch ?? 0,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
@@ -82,12 +58,6 @@ function toUser(doc: LeanUser): User {
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
-
-/**
- * The fields of a user's security state a compare-and-set may write (`$set` paths), e.g.
- * `otpFailures` or `totp.lastUsedStep`.
- */
-export type UserStateUpdate = Record<string, unknown>;
 
 /**
  * Users repository: the only code that reads or writes the `users` collection. Every write of a
@@ -115,24 +85,6 @@ export function usersRepository(connection: Connection, consistency: Consistency
       const userId = await logins.userIdFor(normalized);
       const user = userId ? await findById(userId) : null;
       return user && user.email === normalized ? user : null;
-    },
-
-    /**
-     * Store primitive for a user's security state: `decide` sees the user as stored now and
-     * returns the `$set` to apply and the answer; the write happens only if the user did not
-     * change in between (see `compareAndSet`). Returns null for an unknown user.
-     */
-    async changeSecurityState<R>(
-      id: string,
-      decide: (user: User) => { set?: UserStateUpdate; result: R },
-    ): Promise<R | null> {
-      if (!isObjectId(id)) return null;
-      const collection = Users.collection as unknown as mongo.Collection<{ _id: Types.ObjectId }>;
-      return compareAndSet(consistency, collection, new Types.ObjectId(id), (doc) => {
-        if (!doc) return { result: null };
-        const { set, result } = decide(toUser(doc as unknown as LeanUser));
-        return { update: set ? { $set: set } : null, result } satisfies Decision<R | null>;
-      });
     },
 
     async count(): Promise<number> {
@@ -246,28 +198,6 @@ export function usersRepository(connection: Connection, consistency: Consistency
             { $addToSet: { groupIds: toObjectIds([groupId])[0] } },
             { returnDocument: 'after' },
           ).lean(),
-        ),
-      );
-    },
-
-    async setPendingTotp(id: string, pending: { secret: string; expiresAt: Date }): Promise<void> {
-      await write(id, () => Users.updateOne({ _id: id }, { $set: { pendingTotp: pending } }));
-    },
-
-    /** Removes every trace of the second factor (secret, pending enrollment, recovery codes). */
-    async disableTotp(id: string): Promise<void> {
-      await write(id, () =>
-        Users.updateOne(
-          { _id: id },
-          {
-            $set: {
-              totp: null,
-              pendingTotp: null,
-              recoveryCodeHashes: [],
-              otpFailures: 0,
-              otpLockedUntil: null,
-            },
-          },
         ),
       );
     },

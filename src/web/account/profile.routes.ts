@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH } from '../../domain/password-policy.ts';
-import { loadAccessProfile } from '../../services/access-profile.ts';
+import { loadAccessProfile, mustKeepTwoFactor } from '../../services/access-profile.ts';
 import { setNewPassword } from '../../services/account-security.ts';
 import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
@@ -32,8 +32,10 @@ export function profileRoutes(deps: WebDeps): Router {
     ctx.type = 'html';
     ctx.body = deps.render('account/profile', {
       user,
+      totp: await deps.services.totp.status(user.id),
       isAdmin: profile.isAdmin,
       enforcement: profile.enforcement,
+      keepOnBecause: mustKeepTwoFactor(profile),
       browsers: await deps.store.rememberedBrowsers.listForUser(user.id),
       csrf: deps.csrf.token(ctx),
       notice: NOTICES[String(ctx.query.notice ?? '')],

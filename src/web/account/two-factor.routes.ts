@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { PASSWORD_MAX_LENGTH } from '../../domain/password-policy.ts';
+import { AppError } from '../../domain/errors.ts';
+import { loadAccessProfile, mustKeepTwoFactor } from '../../services/access-profile.ts';
 import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
 import { csrfField, readVerifiedForm } from '../middleware/csrf.ts';
@@ -11,22 +13,46 @@ const enableForm = z.object({ csrf: csrfField, code: z.string().max(64) });
 const disableForm = z.object({
   csrf: csrfField,
   code: z.string().max(64).optional().default(''),
-  password: z.string().max(PASSWORD_MAX_LENGTH).optional().default(''),
   confirm: z.literal('yes', { message: 'Tick the box to confirm.' }).optional(),
 });
 
+/** Cookie naming this browser's Profile set-up, so its secret is shown nowhere else. */
+const CHANNEL_COOKIE = 'enroll_channel';
+const CHANNEL_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+
 /**
  * Self-service 2FA from the Profile page. Only the user can turn it on, after a recent sign-in
- * (`REAUTH_MAX_AGE_SECONDS`) and a correct code; turning it off needs a current code or the
- * password, and a confirmation.
+ * (`REAUTH_MAX_AGE_SECONDS`) and a correct code, with a secret that belongs to this browser's
+ * set-up only. Turning it off needs a recent sign-in and a current code (a password alone is
+ * never enough), and is not offered while a role enforces 2FA or the user is an admin.
  */
 export function accountTwoFactorRoutes(deps: WebDeps): Router {
   const router = new Router();
-  const { twoFactor } = deps.services;
+  const { totp } = deps.services;
   const recent = { recentSeconds: deps.config.reauthMaxAgeSeconds };
+  const cookie = {
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: deps.config.secureCookies,
+    signed: true,
+    path: '/account/2fa',
+    maxAge: deps.config.totp.enrollmentMinutes * 60_000,
+    overwrite: true,
+  };
+
+  /** This browser's Profile set-up channel; a new one unless `create` is false. */
+  const channelOf = (ctx: Context, user: User, create: boolean): string | null => {
+    let id = ctx.cookies.get(CHANNEL_COOKIE, { signed: true });
+    if (!id || !CHANNEL_PATTERN.test(id)) {
+      if (!create) return null;
+      id = randomBytes(16).toString('base64url');
+      ctx.cookies.set(CHANNEL_COOKIE, id, cookie);
+    }
+    return `profile:${user.id}:${id}`;
+  };
 
   const renderEnable = async (ctx: Context, user: User, error?: string) => {
-    const screen = await twoFactor.beginEnrollment(user);
+    const screen = await totp.begin(user, channelOf(ctx, user, true) ?? '');
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
     ctx.body = deps.render('account/enable-2fa', { csrf: deps.csrf.token(ctx), screen, error });
@@ -40,7 +66,7 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
   router.get('/account/2fa/enable', async (ctx) => {
     const current = await requireConsoleUser(ctx, deps, recent);
     if (!current) return;
-    if (current.user.totp) return void ctx.redirect('/account');
+    if (await totp.status(current.user.id)) return void ctx.redirect('/account');
     await renderEnable(ctx, current.user);
   });
 
@@ -49,12 +75,14 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
     if (!current) return;
     const form = await readVerifiedForm(ctx, deps.csrf, enableForm);
     const { user } = current;
-    if (user.totp) return void ctx.redirect('/account');
-    const check = await twoFactor.confirmEnrollment(user, form.code);
+    if (await totp.status(user.id)) return void ctx.redirect('/account');
+    const check = await totp.confirm(user, channelOf(ctx, user, false) ?? '', form.code);
     if (!check.ok) {
       ctx.status = check.status;
-      return renderEnable(ctx, (await deps.store.users.findById(user.id)) ?? user, check.message);
+      if (check.retryAfterSeconds) ctx.set('Retry-After', String(check.retryAfterSeconds));
+      return renderEnable(ctx, user, check.message);
     }
+    ctx.cookies.set(CHANNEL_COOKIE, null, { ...cookie, maxAge: 0 });
     await deps.services.audit.record(
       { id: user.id, email: user.email, ip: ctx.ip },
       'totp.enabled',
@@ -64,19 +92,27 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
     ctx.redirect('/account?notice=enabled');
   });
 
+  /** Refuses to turn 2FA off for a user who must keep it (403 with the reason). */
+  const assertMayDisable = async (user: User) => {
+    const reason = mustKeepTwoFactor(await loadAccessProfile(deps.store, user));
+    if (reason) throw new AppError('forbidden', reason);
+  };
+
   router.get('/account/2fa/disable', async (ctx) => {
-    const current = await requireConsoleUser(ctx, deps);
+    const current = await requireConsoleUser(ctx, deps, recent);
     if (!current) return;
-    if (!current.user.totp) return void ctx.redirect('/account');
+    if (!(await totp.status(current.user.id))) return void ctx.redirect('/account');
+    await assertMayDisable(current.user);
     renderDisable(ctx);
   });
 
   router.post('/account/2fa/disable', async (ctx) => {
-    const current = await requireConsoleUser(ctx, deps);
+    const current = await requireConsoleUser(ctx, deps, recent);
     if (!current) return;
     const form = await readVerifiedForm(ctx, deps.csrf, disableForm);
     const { user } = current;
-    if (!user.totp) return void ctx.redirect('/account');
+    if (!(await totp.status(user.id))) return void ctx.redirect('/account');
+    await assertMayDisable(user);
     if (!form.confirm) {
       ctx.status = 400;
       return renderDisable(
@@ -84,22 +120,17 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
         'Tick the box to confirm that you want to turn two-factor authentication off.',
       );
     }
-    let proven = false;
-    if (form.code.trim()) {
-      const check = await twoFactor.verifySignInCode(user, form.code);
-      if (!check.ok) {
-        ctx.status = check.status;
-        return renderDisable(ctx, check.message);
-      }
-      proven = true;
-    } else if (form.password) {
-      proven = await deps.services.passwords.verify(user.passwordHash, form.password);
+    if (!form.code.trim()) {
+      ctx.status = 400;
+      return renderDisable(ctx, 'Enter a current code from your authenticator app.');
     }
-    if (!proven) {
-      ctx.status = 401;
-      return renderDisable(ctx, 'Enter a current code from your app, or your password.');
+    const check = await totp.verify(user, form.code);
+    if (!check.ok) {
+      ctx.status = check.status;
+      if (check.retryAfterSeconds) ctx.set('Retry-After', String(check.retryAfterSeconds));
+      return renderDisable(ctx, check.message);
     }
-    await twoFactor.disable(user.id);
+    await totp.remove(user.id);
     await deps.services.audit.record(
       { id: user.id, email: user.email, ip: ctx.ip },
       'totp.disabled',

@@ -71,7 +71,7 @@ export async function requirementOf(
   const clientId = String(details.params.client_id ?? '');
   const client = clientId ? await deps.provider.Client.find(clientId) : undefined;
   const request = requestFacts(details.params, client as { require_mfa?: unknown } | undefined);
-  return requirementFor(deps.store, user, request);
+  return requirementFor(deps.store, user, request, deps.config.adminsNeedTwoFactor);
 }
 
 /**

@@ -20,7 +20,9 @@ const codeForm = z.object({
  */
 export function secondFactorRoutes(deps: WebDeps): Router {
   const router = new Router();
-  const { twoFactor, rememberedBrowsers } = deps.services;
+  const { totp, rememberedBrowsers } = deps.services;
+  /** A set-up started at sign-in belongs to this interaction only (docs/signin.md). */
+  const channelOf = (details: InteractionDetails) => `interaction:${details.uid}`;
 
   const renderOtp = (
     ctx: Context,
@@ -43,7 +45,7 @@ export function secondFactorRoutes(deps: WebDeps): Router {
     user: User,
     extra: Record<string, unknown> = {},
   ) => {
-    const screen = await twoFactor.beginEnrollment(user);
+    const screen = await totp.begin(user, channelOf(details));
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
     ctx.body = deps.render('interaction/enroll', {
@@ -57,14 +59,15 @@ export function secondFactorRoutes(deps: WebDeps): Router {
 
   router.get('/interaction/:uid/otp', async (ctx) => {
     const { details, user } = await challengedUser(ctx, deps);
-    if (!user.totp) return void ctx.redirect(`/interaction/${details.uid}/enroll`);
+    if (!(await totp.status(user.id)))
+      return void ctx.redirect(`/interaction/${details.uid}/enroll`);
     renderOtp(ctx, details);
   });
 
   router.post('/interaction/:uid/otp', async (ctx) => {
     const { details, user } = await challengedUser(ctx, deps);
     const form = await readVerifiedForm(ctx, deps.csrf, codeForm);
-    const check = await twoFactor.verifySignInCode(user, form.code);
+    const check = await totp.verify(user, form.code);
     if (!check.ok) {
       await deps.services.audit.record(
         { id: user.id, email: user.email, ip: ctx.ip },
@@ -95,7 +98,7 @@ export function secondFactorRoutes(deps: WebDeps): Router {
 
   router.get('/interaction/:uid/enroll', async (ctx) => {
     const { details, user } = await challengedUser(ctx, deps);
-    if (user.totp) return void ctx.redirect(`/interaction/${details.uid}/otp`);
+    if (await totp.status(user.id)) return void ctx.redirect(`/interaction/${details.uid}/otp`);
     const requirement = await requirementOf(deps, details, user);
     if (requirement.kind !== 'enroll') {
       throw new AppError('forbidden', 'Set up two-factor authentication from your Profile page.');
@@ -106,16 +109,15 @@ export function secondFactorRoutes(deps: WebDeps): Router {
   router.post('/interaction/:uid/enroll', async (ctx) => {
     const { details, user } = await challengedUser(ctx, deps);
     const form = await readVerifiedForm(ctx, deps.csrf, codeForm);
-    if (user.totp) return void ctx.redirect(`/interaction/${details.uid}/otp`);
     const requirement = await requirementOf(deps, details, user);
     if (requirement.kind !== 'enroll') {
       throw new AppError('forbidden', 'Set up two-factor authentication from your Profile page.');
     }
-    const check = await twoFactor.confirmEnrollment(user, form.code);
+    const check = await totp.confirm(user, channelOf(details), form.code);
     if (!check.ok) {
       ctx.status = check.status;
-      const fresh = (await deps.store.users.findById(user.id)) ?? user;
-      return renderEnroll(ctx, details, fresh, { error: check.message, enforced: true });
+      if (check.retryAfterSeconds) ctx.set('Retry-After', String(check.retryAfterSeconds));
+      return renderEnroll(ctx, details, user, { error: check.message, enforced: true });
     }
     await deps.services.audit.record(
       { id: user.id, email: user.email, ip: ctx.ip },
@@ -124,8 +126,7 @@ export function secondFactorRoutes(deps: WebDeps): Router {
       'success',
       { during: 'sign-in' },
     );
-    const enrolled = (await deps.store.users.findById(user.id)) ?? user;
-    await finishLogin(ctx, deps, details, enrolled, 'otp');
+    await finishLogin(ctx, deps, details, user, 'otp');
   });
 
   return router;

@@ -62,6 +62,13 @@ export async function authenticateAdmin(ctx: Context, deps: WebDeps): Promise<Ac
     ctx.set('WWW-Authenticate', challenge('insufficient_scope', `, scope="${ADMIN_SCOPE}"`));
     throw new AppError('forbidden', 'The access token lacks the admin scope.');
   }
+  const amr = (token.extra as { amr?: unknown } | undefined)?.amr;
+  if (deps.config.adminsNeedTwoFactor && !(Array.isArray(amr) && amr.includes('mfa'))) {
+    throw new AppError(
+      'forbidden',
+      'The admin API needs a token from a sign-in with a second factor (amr "mfa").',
+    );
+  }
   const user = token.accountId ? await deps.store.users.findById(token.accountId) : null;
   if (!user || user.disabled) return invalid('The account behind this token is not active.');
   if (!(await loadAccessProfile(deps.store, user)).isAdmin) {

@@ -94,6 +94,14 @@ export const userView = z
     roleIds: z.array(z.string()),
     groupIds: z.array(z.string()),
     twoFactorEnabled: z.boolean(),
+    twoFactorLock: z
+      .object({
+        hardStop: z.boolean(),
+        lockedUntil: z.iso.datetime().nullable(),
+        failures: z.number().int(),
+        lastFailureAt: z.iso.datetime().nullable(),
+      })
+      .nullable(),
     twoFactorRequired: z.boolean(),
     twoFactorRequiredBy: z.array(z.object({ role: z.string(), group: z.string().nullable() })),
     isAdmin: z.boolean(),

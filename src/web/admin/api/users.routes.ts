@@ -98,6 +98,18 @@ export function userRoutes(deps: WebDeps): ApiRoute[] {
     }),
     route({
       method: 'post',
+      path: '/admin/api/users/:id/unlock',
+      tag: 'users',
+      summary: "Clear a user's second-factor lock (wrong codes), whether or not 2FA is on.",
+      description:
+        'After repeated wrong codes a user is delayed, then hard-stopped; only this clears a hard stop. `twoFactorLock` in the user says whether, since when and why.',
+      params: idParams,
+      response: userView,
+      errors: ['not_found'],
+      handle: ({ actor, params }) => users.unlockTwoFactor(actor, params.id),
+    }),
+    route({
+      method: 'post',
       path: '/admin/api/users/:id/2fa/enable',
       tag: 'users',
       summary: 'Always refused: only the user can turn 2FA on.',

@@ -4,7 +4,7 @@ import { loadAccessProfile } from '../../../services/access-profile.ts';
 import type { Usage } from '../../../services/admin/roles-groups.ts';
 import type { Actor } from '../../../services/audit.ts';
 import type { User } from '../../../store/repos/users.repo.ts';
-import { requireConsoleUser } from '../../console/session.ts';
+import { requireConsoleUser, startConsoleLogin } from '../../console/session.ts';
 import type { WebDeps } from '../../context.ts';
 import { readForm } from '../../middleware/body.ts';
 
@@ -32,6 +32,15 @@ export async function requireAdmin(ctx: Context, deps: WebDeps): Promise<AdminRe
   const profile = await loadAccessProfile(deps.store, current.user);
   if (!profile.isAdmin) {
     throw new AppError('forbidden', 'The administration pages are only for administrators.');
+  }
+  // Admins always use two factors: a console session from a password-only sign-in (made before
+  // the role was given) signs in again, which now asks for the code or the set-up.
+  if (deps.config.adminsNeedTwoFactor && !current.session.amr.includes('mfa')) {
+    if (ctx.method !== 'GET') {
+      throw new AppError('forbidden', 'Administration needs a sign-in with your second factor.');
+    }
+    startConsoleLogin(ctx, deps, ctx.originalUrl);
+    return null;
   }
   return {
     user: current.user,

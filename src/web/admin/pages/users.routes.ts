@@ -30,6 +30,7 @@ const NOTICES: Record<string, string> = {
   deleted: 'The user was deleted.',
   '2fa-off':
     'Two-factor authentication is off for this user. Their remembered browsers were forgotten.',
+  unlocked: 'Second-factor sign-in is unlocked: the user can type codes again.',
 };
 
 /** What the user form shows: the stored user, or what the admin just submitted. */
@@ -189,6 +190,14 @@ export function adminUserPageRoutes(deps: WebDeps): Router {
         shown.status,
       );
     }
+  });
+
+  router.post('/admin/users/:id/unlock', async (ctx) => {
+    const admin = await requireAdmin(ctx, deps);
+    if (!admin) return;
+    await readAdminForm(ctx, deps);
+    const target = await users.unlockTwoFactor(admin.actor, ctx.params.id ?? '');
+    seeOther(ctx, `/admin/users/${target.id}?notice=unlocked`);
   });
 
   router.post('/admin/users/:id/delete', async (ctx) => {

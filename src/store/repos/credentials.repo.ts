@@ -1,0 +1,84 @@
+import type { Connection, mongo } from 'mongoose';
+import { compareAndSet, type Consistency } from '../consistency.ts';
+
+/** A user's authenticator-app credential, as the store keeps it (the secret sealed). */
+export interface TotpCredential {
+  userId: string;
+  sealedSecret: string;
+  enrollmentId: string;
+  enabledAt: Date;
+  lastUsedStep: number | null;
+}
+
+interface CredentialDoc {
+  _id: string;
+  userId: string;
+  type: 'totp';
+  sealedSecret: string;
+  enrollmentId: string;
+  enabledAt: Date;
+  lastUsedStep?: number | null;
+  rev?: number;
+}
+
+const key = (userId: string) => `${userId}:totp`;
+
+function toCredential(doc: CredentialDoc | null): TotpCredential | null {
+  if (!doc) return null;
+  return {
+    userId: doc.userId,
+    sealedSecret: doc.sealedSecret,
+    enrollmentId: doc.enrollmentId,
+    enabledAt: doc.enabledAt,
+    lastUsedStep: doc.lastUsedStep ?? null,
+  };
+}
+
+/**
+ * `credentials`: a user's second factors, apart from the user record (the way Ory Kratos keeps
+ * identity credentials and Logto keeps MFA verifications), one document per user and type,
+ * keyed `<userId>:<type>` so that the sign-in reads it by `_id`.
+ */
+export function credentialsRepository(connection: Connection, consistency: Consistency) {
+  const credentials = () => (connection.db as mongo.Db).collection<CredentialDoc>('credentials');
+  const write = <T>(userId: string, task: () => Promise<T>) =>
+    consistency.exclusive('credentials', key(userId), task);
+
+  return {
+    async findTotp(userId: string): Promise<TotpCredential | null> {
+      return toCredential(await credentials().findOne({ _id: key(userId) }));
+    },
+
+    /** Stores (or replaces) the user's authenticator. */
+    async saveTotp(credential: TotpCredential): Promise<void> {
+      const id = key(credential.userId);
+      await write(credential.userId, () =>
+        credentials().replaceOne(
+          { _id: id },
+          { ...credential, type: 'totp', rev: Math.random() },
+          { upsert: true },
+        ),
+      );
+    },
+
+    /**
+     * Accepts a time step once (RFC 6238 section 5.2): only a step newer than the last accepted
+     * one, in one compare-and-set, so two requests with the same code cannot both pass.
+     */
+    acceptTotpStep(userId: string, enrollmentId: string, step: number): Promise<boolean> {
+      return compareAndSet(consistency, credentials(), key(userId), (doc) => {
+        const last = doc?.lastUsedStep ?? null;
+        if (!doc || doc.enrollmentId !== enrollmentId || (last !== null && last >= step)) {
+          return { result: false };
+        }
+        return { update: { $set: { lastUsedStep: step } }, result: true };
+      });
+    },
+
+    async removeTotp(userId: string): Promise<void> {
+      await write(userId, () => credentials().deleteOne({ _id: key(userId) }));
+    },
+  };
+}
+
+export type CredentialsRepository = ReturnType<typeof credentialsRepository>;
