@@ -12,6 +12,12 @@ import type { Store } from '../store/index.ts';
 export interface GuardedTarget {
   key: string;
   settings: ThrottleSettings;
+  /**
+   * `before` (the default) charges every attempt before the check and clears the counter on a
+   * correct secret; `failures` only checks the delay before and counts a wrong secret after, for
+   * counters a success must not reset (a client address) and that bursts are already bounded on.
+   */
+  counts?: 'before' | 'failures';
 }
 
 /** A refused attempt: a message safe to show, and when to retry (absent after a hard stop). */
@@ -25,11 +31,11 @@ export interface Refusal {
 const FORGET_AFTER_MS = 24 * 3600 * 1000;
 
 /**
- * The attempt guard for every secret a person types (passwords at sign-in and on Profile; codes
- * have theirs in the second factor's own state). An attempt is charged to each target *before*
- * the secret is checked, as if it failed, in one compare-and-set per counter; a correct secret
- * then clears the charge. So a burst of parallel guesses cannot slip in before the first failure
- * is recorded, and the right secret is held back during a delay exactly like a wrong one.
+ * The attempt guard for every secret a person types (passwords at sign-in and on Profile, codes
+ * at sign-in, set-up and Profile). An attempt is charged to its account's counter *before* the
+ * secret is checked, as if it failed, in one compare-and-set; a correct secret then clears the
+ * counter. So a burst of parallel guesses cannot slip in before the first failure is recorded,
+ * and the right secret is held back during a delay exactly like a wrong one.
  */
 export function attemptGuard(store: Store) {
   function refusal(denied: ThrottleDenied, now: Date, what: 'codes' | 'attempts'): Refusal {
@@ -38,6 +44,12 @@ export function attemptGuard(store: Store) {
       hardStop: denied.hardStop,
       ...(denied.hardStop ? {} : { retryAfterSeconds: retryAfterSeconds(denied.retryAt, now) }),
     };
+  }
+
+  /** Whether `target` refuses an attempt now, without charging it. */
+  async function deniedNow(target: GuardedTarget, now: Date): Promise<ThrottleDenied | null> {
+    const gate = checkThrottle(await store.attempts.get(target.key), now, target.settings);
+    return gate.allowed ? null : gate;
   }
 
   /** Charges one attempt to `target`, or refuses it; the counter is written only when charged. */
@@ -61,78 +73,45 @@ export function attemptGuard(store: Store) {
     });
   }
 
-  /**
-   * Takes back the charge of an attempt that turned out right, on a counter a success must not
-   * clear: the count goes down by one, and the delay it may have started goes with it while the
-   * count is back under the free failures.
-   */
-  function refund(target: GuardedTarget): Promise<void> {
-    return store.attempts.change(target.key, (counter) => {
-      if (counter.failures === 0) return { result: undefined };
-      const failures = counter.failures - 1;
-      const free = failures < target.settings.freeFailures;
-      return {
-        next: {
-          failures,
-          lockedUntil: free ? null : counter.lockedUntil,
-          lastFailureAt: counter.lastFailureAt,
-          expiresAt: new Date(failures === 0 ? Date.now() : Date.now() + FORGET_AFTER_MS),
-        },
-        result: undefined,
-      };
-    });
-  }
-
   return {
     /**
      * Runs `check` (which spends the same work whatever the answer) only if every target accepts
-     * one more attempt now; targets are charged in order, and a refusal stops there. When `check`
-     * passes, the counters named in `clearOnSuccess` are cleared (an account's) and the others get
-     * this attempt's charge back (an address's: one valid account must not reset it for a spraying
-     * attacker, and successes must not add up to a delay).
+     * one more attempt now, in order; a refusal stops there. Counters that count `before` are
+     * charged before the check and cleared when it passes; counters that count `failures` are
+     * charged only when it fails.
      */
     async attempt<T>(
       targets: GuardedTarget[],
-      clearOnSuccess: string[],
       check: () => Promise<T | null>,
       what: 'codes' | 'attempts' = 'attempts',
     ): Promise<{ ok: true; value: T } | { ok: false; refused: Refusal | null }> {
       const now = new Date();
       for (const target of targets) {
-        const denied = await charge(target, now);
+        const denied =
+          target.counts === 'failures' ? await deniedNow(target, now) : await charge(target, now);
         if (denied) return { ok: false, refused: refusal(denied, now, what) };
       }
       const value = await check();
-      if (value === null) return { ok: false, refused: null };
       for (const target of targets) {
-        if (clearOnSuccess.includes(target.key)) await this.clear(target.key);
-        else await refund(target);
+        if (target.counts === 'failures') {
+          if (value === null) await charge(target, new Date());
+        } else if (value !== null) {
+          await this.clear(target.key);
+        }
       }
-      return { ok: true, value };
+      return value === null ? { ok: false, refused: null } : { ok: true, value };
     },
 
     /** The refusal `target` would give an attempt now (after a failure), or null. */
     async refusalNow(target: GuardedTarget, what: 'codes' | 'attempts'): Promise<Refusal | null> {
       const now = new Date();
-      const gate = checkThrottle(await store.attempts.get(target.key), now, target.settings);
-      return gate.allowed ? null : refusal(gate, now, what);
+      const denied = await deniedNow(target, now);
+      return denied ? refusal(denied, now, what) : null;
     },
 
     /** Forgets the failures of `key` (a correct secret, or an administrator's unlock). */
     async clear(key: string): Promise<void> {
-      await store.attempts.change(key, (counter) =>
-        counter.failures === 0 && !counter.lockedUntil
-          ? { result: undefined }
-          : {
-              next: {
-                failures: 0,
-                lockedUntil: null,
-                lastFailureAt: counter.lastFailureAt,
-                expiresAt: new Date(),
-              },
-              result: undefined,
-            },
-      );
+      await store.attempts.forget(key);
     },
   };
 }

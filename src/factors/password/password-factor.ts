@@ -26,6 +26,7 @@ export function passwordFactor(
   const address = (ip: string): GuardedTarget => ({
     key: `password:address:${ip}`,
     settings: config.passwordThrottle.address,
+    counts: 'failures',
   });
 
   return {
@@ -33,8 +34,7 @@ export function passwordFactor(
 
     /** Sign-in: the email and password typed on the sign-in page, from `ip`. */
     async verify(email: string, password: string, ip: string): Promise<PasswordCheck> {
-      const target = account(email);
-      const outcome = await guard.attempt([target, address(ip)], [target.key], () =>
+      const outcome = await guard.attempt([account(email), address(ip)], () =>
         authenticatePassword(store, hasher, email, password),
       );
       return outcome.ok ? { ok: true, user: outcome.value } : outcome;
@@ -42,8 +42,7 @@ export function passwordFactor(
 
     /** A re-check of the signed-in user's password (Profile), charged to the same counters. */
     async recheck(user: User, password: string, ip: string): Promise<boolean | Refusal> {
-      const target = account(user.email);
-      const outcome = await guard.attempt([target, address(ip)], [target.key], async () =>
+      const outcome = await guard.attempt([account(user.email), address(ip)], async () =>
         (await hasher.verify(user.passwordHash, password)) ? true : null,
       );
       return outcome.ok || (outcome.refused ?? false);

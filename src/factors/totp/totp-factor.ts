@@ -94,7 +94,6 @@ export function totpFactor(config: Config, store: Store, ring: KeyRing, guard: A
     const counter = counterOf(userId);
     const outcome = await guard.attempt(
       [counter],
-      [counter.key],
       async () => {
         const result = verifyTotp({
           secret,

@@ -41,6 +41,13 @@ export function attemptsRepository(connection: Connection, consistency: Consiste
       return toCounter(await counters().findOne({ _id: key }));
     },
 
+    /** Removes the counter of `key` (back to no failures). */
+    async forget(key: string): Promise<void> {
+      await consistency.exclusive(counters().collectionName, key, () =>
+        counters().deleteOne({ _id: key }),
+      );
+    },
+
     /**
      * Lets `decide` see the counter as stored now and choose its next value (or none), written
      * only if nothing changed it in between.
