@@ -44,10 +44,10 @@ export function createStore(connection: Connection, consistency: Consistency) {
     rememberedBrowsers: rememberedBrowsersRepository(connection),
     audit: auditRepository(connection),
     signingKeys: signingKeysRepository(connection),
-    clients: clientsRepository(connection),
+    clients: clientsRepository(connection, catalog),
     loginChallenges: loginChallengesRepository(connection),
     oidcSessions: oidcSessionsRepository(connection),
-    oidcAdapter: createOidcAdapterFactory(db, consistency),
+    oidcAdapter: createOidcAdapterFactory(db, consistency, catalog),
   };
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { compareAndSet, type Consistency } from './consistency.ts';
+import type { CatalogCache } from './repos/catalog-cache.ts';
 
 /**
  * One stored provider model. `_id` is a hash of the model's id (the token, code or cookie value),
@@ -94,6 +95,7 @@ export function storedOidcId(model: string, id: string): string {
 export function createOidcAdapterFactory(
   db: mongo.Db,
   consistency: Consistency,
+  catalog: CatalogCache,
 ): (model: string) => Adapter {
   const collection = (model: string) => db.collection<StoredModel>(oidcCollectionName(model));
   const revokeGrant = async (grantId: string) => {
@@ -103,7 +105,7 @@ export function createOidcAdapterFactory(
     ]);
   };
   return (model: string) =>
-    new MongoOidcAdapter(collection(model), model, consistency, revokeGrant);
+    new MongoOidcAdapter(collection(model), model, consistency, revokeGrant, catalog);
 }
 
 class MongoOidcAdapter implements Adapter {
@@ -111,17 +113,20 @@ class MongoOidcAdapter implements Adapter {
   readonly #model: string;
   readonly #consistency: Consistency;
   readonly #revokeGrant: (grantId: string) => Promise<void>;
+  readonly #catalog: CatalogCache;
 
   constructor(
     collection: mongo.Collection<StoredModel>,
     model: string,
     consistency: Consistency,
     revokeGrant: (grantId: string) => Promise<void>,
+    catalog: CatalogCache,
   ) {
     this.#collection = collection;
     this.#model = model;
     this.#consistency = consistency;
     this.#revokeGrant = revokeGrant;
+    this.#catalog = catalog;
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
@@ -146,10 +151,22 @@ class MongoOidcAdapter implements Adapter {
     }
   }
 
+  /**
+   * Clients are read on every request and change rarely: they come from the in-process catalog
+   * cache (every client write drops it in every process within a second, catalog-cache.ts).
+   */
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const doc = await this.#collection.findOne({ _id: storedOidcId(this.#model, id) });
-    const payload = this.#live(doc);
-    return payload && this.#model !== 'Client' ? { ...payload, jti: id } : payload;
+    if (this.#model === 'Client') {
+      const cached = await this.#catalog.get(`client:${id}`, async () =>
+        this.#live(await this.#collection.findOne({ _id: id })),
+      );
+      // A copy: the provider may add defaults to the metadata it is given.
+      return cached && structuredClone(cached);
+    }
+    const payload = this.#live(
+      await this.#collection.findOne({ _id: storedOidcId(this.#model, id) }),
+    );
+    return payload ? { ...payload, jti: id } : payload;
   }
 
   /** A Session by its `uid`; it comes without `jti`, which the database does not hold. */

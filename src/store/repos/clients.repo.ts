@@ -1,4 +1,5 @@
 import type { Connection, mongo } from 'mongoose';
+import type { CatalogCache } from './catalog-cache.ts';
 import { oidcCollectionName } from '../oidc-adapter.ts';
 
 /** Client metadata as oidc-provider reads it (RFC 7591 names plus our extra properties). */
@@ -26,16 +27,18 @@ interface StoredClient {
  * Clients live in the provider's own `Client` collection, so oidc-provider finds them through
  * the adapter and the CLI and seeding write the same documents.
  */
-export function clientsRepository(connection: Connection) {
+export function clientsRepository(connection: Connection, catalog: CatalogCache) {
   const collection = () =>
     (connection.db as mongo.Db).collection<StoredClient>(oidcCollectionName('Client'));
   return {
+    /** Saves a client; every process's cached copy is dropped (catalog-cache.ts). */
     async upsert(metadata: ClientMetadata): Promise<void> {
       await collection().replaceOne(
         { _id: metadata.client_id },
         { payload: metadata },
         { upsert: true },
       );
+      await catalog.changed();
     },
     async find(clientId: string): Promise<ClientMetadata | null> {
       return (await collection().findOne({ _id: clientId }))?.payload ?? null;
