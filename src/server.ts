@@ -102,7 +102,7 @@ async function listen(
   });
   const provider = createProvider(config, store, keys, render);
   const csrf = csrfProtection({ key: config.cookieKeys[0] ?? '', secure: config.secureCookies });
-  const app = createApp({ config, store, services, provider, render, csrf, log });
+  const app = createApp({ config, services, provider, render, csrf, log });
   const server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { AppError } from '../domain/errors.ts';
 import { checkPasswordStrength } from '../domain/password-policy.ts';
 import type { Services } from '../services/index.ts';
-import type { Store } from '../store/index.ts';
 
 /** Parsed command-line options: strings, repeated strings, and flags. */
 export type Options = Record<string, string | string[] | boolean | undefined>;
@@ -21,39 +20,8 @@ function required(options: Options, name: string): string {
 
 const emailSchema = z.email('--email must be a valid email address').max(320);
 
-async function roleIdsByName(store: Store, names: string[]): Promise<string[]> {
-  const ids: string[] = [];
-  for (const name of names) {
-    const role = await store.roles.findByName(name);
-    if (!role)
-      throw new AppError(
-        'not_found',
-        `Unknown role "${name}". Create it with role:create --name "${name}"`,
-      );
-    ids.push(role.id);
-  }
-  return ids;
-}
-
-async function groupIdsByName(store: Store, names: string[]): Promise<string[]> {
-  const ids: string[] = [];
-  for (const name of names) {
-    const group = await store.groups.findByName(name);
-    if (!group)
-      throw new AppError(
-        'not_found',
-        `Unknown group "${name}". Create it with group:create --name "${name}"`,
-      );
-    ids.push(group.id);
-  }
-  return ids;
-}
-
-async function userByEmail(store: Store, options: Options) {
-  const email = emailSchema.parse(required(options, 'email'));
-  const user = await store.users.findByEmail(email);
-  if (!user) throw new AppError('not_found', `No user with email ${email}`);
-  return user;
+async function userByEmail(services: Services, options: Options) {
+  return services.operator.userByEmail(emailSchema.parse(required(options, 'email')));
 }
 
 /** Every command the CLI knows, checked before any database is opened. */
@@ -74,9 +42,9 @@ export type CliCommandName = (typeof COMMAND_NAMES)[number];
 
 /** Operator commands. Each returns the lines to print; errors are AppErrors with clear text. */
 export function cliCommands(
-  store: Store,
   services: Services,
 ): Record<CliCommandName, (options: Options) => Promise<string[]>> {
+  const { operator } = services;
   return {
     async 'user:create'(options: Options): Promise<string[]> {
       const email = emailSchema.parse(required(options, 'email'));
@@ -86,37 +54,26 @@ export function cliCommands(
       const strength = checkPasswordStrength(password, { email, name });
       if (!strength.ok)
         throw new AppError('validation_failed', `Weak password: ${strength.message}`);
-      const roleIds = await roleIdsByName(store, many(options.role));
-      const groupIds = await groupIdsByName(store, many(options.group));
-      const user = await store.users.create({
+      const roleIds = await operator.roleIdsByName(many(options.role));
+      const groupIds = await operator.groupIdsByName(many(options.group));
+      const user = await services.adminUsers.create(CLI_ACTOR, {
         email,
         name,
-        passwordHash: await services.passwords.hash(password),
+        password,
         roleIds,
         groupIds,
-      });
-      await services.audit.record(CLI_ACTOR, 'user.create', {
-        type: 'user',
-        id: user.id,
-        label: user.email,
       });
       return [`Created user ${user.email} (${user.id})`];
     },
 
     async 'role:create'(options: Options): Promise<string[]> {
       const name = z.string().min(1).max(100).parse(required(options, 'name'));
-      const existing = await store.roles.findByName(name);
-      if (existing) return [`Role ${name} already exists (${existing.id}); unchanged`];
-      const role = await store.roles.create({
+      const { role, created } = await operator.ensureRole(CLI_ACTOR, {
         name,
         enforce2fa: options['enforce-2fa'] === true,
         admin: options.admin === true,
       });
-      await services.audit.record(CLI_ACTOR, 'role.create', {
-        type: 'role',
-        id: role.id,
-        label: role.name,
-      });
+      if (!created) return [`Role ${name} already exists (${role.id}); unchanged`];
       return [
         `Created role ${role.name} (${role.id})${role.enforce2fa ? ', enforces 2FA' : ''}${role.admin ? ', admin' : ''}`,
       ];
@@ -124,43 +81,23 @@ export function cliCommands(
 
     async 'group:create'(options: Options): Promise<string[]> {
       const name = z.string().min(1).max(100).parse(required(options, 'name'));
-      const roleIds = await roleIdsByName(store, many(options.role));
-      const existing = await store.groups.findByName(name);
-      if (existing) return [`Group ${name} already exists (${existing.id}); unchanged`];
-      const group = await store.groups.create({ name, roleIds });
-      await services.audit.record(CLI_ACTOR, 'group.create', {
-        type: 'group',
-        id: group.id,
-        label: group.name,
-      });
+      const roleIds = await operator.roleIdsByName(many(options.role));
+      const { group, created } = await operator.ensureGroup(CLI_ACTOR, { name, roleIds });
+      if (!created) return [`Group ${name} already exists (${group.id}); unchanged`];
       return [`Created group ${group.name} (${group.id})`];
     },
 
     async 'user:add-role'(options: Options): Promise<string[]> {
-      const user = await userByEmail(store, options);
-      const [roleId] = await roleIdsByName(store, [required(options, 'role')]);
-      await store.users.addRole(user.id, roleId as string);
-      await services.audit.record(
-        CLI_ACTOR,
-        'user.add_role',
-        { type: 'user', id: user.id, label: user.email },
-        'success',
-        { role: options.role },
-      );
+      const user = await userByEmail(services, options);
+      const [roleId] = await operator.roleIdsByName([required(options, 'role')]);
+      await operator.addRole(CLI_ACTOR, user, roleId as string, String(options.role));
       return [`${user.email} has role ${String(options.role)}`];
     },
 
     async 'user:add-group'(options: Options): Promise<string[]> {
-      const user = await userByEmail(store, options);
-      const [groupId] = await groupIdsByName(store, [required(options, 'group')]);
-      await store.users.addGroup(user.id, groupId as string);
-      await services.audit.record(
-        CLI_ACTOR,
-        'user.add_group',
-        { type: 'user', id: user.id, label: user.email },
-        'success',
-        { group: options.group },
-      );
+      const user = await userByEmail(services, options);
+      const [groupId] = await operator.groupIdsByName([required(options, 'group')]);
+      await operator.addGroup(CLI_ACTOR, user, groupId as string, String(options.group));
       return [`${user.email} is in group ${String(options.group)}`];
     },
 
@@ -180,7 +117,7 @@ export function cliCommands(
       if (!redirectUris.length)
         throw new AppError('validation_failed', '--redirect-uri is required');
       const postLogout = many(options['post-logout-redirect-uri']).map((u) => z.url().parse(u));
-      await store.clients.upsert({
+      await operator.saveClient(CLI_ACTOR, {
         client_id: id,
         client_name: typeof options.name === 'string' ? options.name : id,
         client_secret: secret,
@@ -195,7 +132,6 @@ export function cliCommands(
           ? { scope: 'openid profile email roles offline_access admin' }
           : {}),
       });
-      await services.audit.record(CLI_ACTOR, 'client.upsert', { type: 'client', id, label: id });
       return [`Client ${id} saved`];
     },
 
@@ -208,22 +144,24 @@ export function cliCommands(
     },
 
     async 'role:list'(): Promise<string[]> {
-      return (await store.roles.list()).map(
+      return (await services.adminRolesAndGroups.listRoles()).map(
         (r) =>
           `${r.id}  ${r.name}${r.enforce2fa ? '  enforces 2FA' : ''}${r.admin ? '  admin' : ''}`,
       );
     },
 
     async 'group:list'(): Promise<string[]> {
-      const roles = new Map((await store.roles.list()).map((r) => [r.id, r.name]));
-      return (await store.groups.list()).map(
+      const roles = new Map(
+        (await services.adminRolesAndGroups.listRoles()).map((r) => [r.id, r.name]),
+      );
+      return (await services.adminRolesAndGroups.listGroups()).map(
         (g) =>
           `${g.id}  ${g.name}  roles: ${g.roleIds.map((id) => roles.get(id) ?? id).join(', ') || '-'}`,
       );
     },
 
     async 'client:list'(): Promise<string[]> {
-      return (await store.clients.list()).map(
+      return (await operator.clients()).map(
         (c) =>
           `${c.client_id}  ${c.redirect_uris.join(' ')}${c.first_party ? '  first-party' : ''}${c.require_mfa ? '  requires 2FA' : ''}`,
       );

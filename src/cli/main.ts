@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
     const store = createStore(connection, consistency);
     await seedRoles(config, store);
     const services = createServices(config, store, parseKeyRing(config.totpEncryptionKeys));
-    const lines = await cliCommands(store, services)[command as CliCommandName](options);
+    const lines = await cliCommands(services)[command as CliCommandName](options);
     process.stdout.write(`${lines.join('\n')}${lines.length ? '\n' : ''}`);
     return 0;
   } finally {

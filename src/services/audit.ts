@@ -1,5 +1,6 @@
+import type { AuditAction, AuditDetailsByAction, AuditTarget } from '../domain/audit-events.ts';
 import type { Store } from '../store/index.ts';
-import type { NewAuditEvent } from '../store/repos/audit.repo.ts';
+import type { AuditEvent, NewAuditEvent } from '../store/repos/audit.repo.ts';
 
 /** Who did something and from where. */
 export interface Actor {
@@ -8,15 +9,26 @@ export interface Actor {
   ip: string | null;
 }
 
-/** Writes the audit trail. Never records secrets: callers pass ids and labels only. */
+/** A page of the audit trail, optionally about (or made by) one id. */
+export interface AuditQuery {
+  targetId?: string;
+  page: number;
+  pageSize: number;
+}
+
+/**
+ * The audit trail. Services record what they did; the admin pages and API read it. Never records
+ * secrets: callers pass ids and labels only, and only the actions of `AuditDetailsByAction`.
+ */
 export function auditTrail(store: Store) {
   return {
-    async record(
+    /** Appends one event; `details` are typed per action (src/domain/audit-events.ts). */
+    async record<A extends AuditAction>(
       actor: Actor,
-      action: string,
-      target: { type: string; id: string; label?: string } | null,
+      action: A,
+      target: AuditTarget | null,
       result: 'success' | 'failure' = 'success',
-      details: Record<string, unknown> | null = null,
+      details: AuditDetailsByAction[A] | null = null,
     ): Promise<void> {
       const event: NewAuditEvent = {
         actorId: actor.id,
@@ -30,6 +42,11 @@ export function auditTrail(store: Store) {
         details,
       };
       await store.audit.record(event);
+    },
+
+    /** Newest first; with `targetId`, the events about that id or made by it. */
+    async list(query: AuditQuery): Promise<{ items: AuditEvent[]; total: number }> {
+      return store.audit.list(query);
     },
   };
 }

@@ -5,7 +5,12 @@ import { adminRolesAndGroups } from './admin/roles-groups.ts';
 import { adminUsers } from './admin/users.ts';
 import { passwordFactor } from '../factors/password/password-factor.ts';
 import { attemptGuard } from '../factors/attempt-guard.ts';
+import { accountService } from './account.ts';
 import { auditTrail } from './audit.ts';
+import { healthService } from './health.ts';
+import { operatorService } from './operator.ts';
+import { signInService } from './signin.ts';
+import { twoFactorService } from './two-factor.ts';
 import { passwordHasher } from '../factors/password/hasher.ts';
 import { rememberedBrowserFactor } from '../factors/remembered-browser/remembered-browser-factor.ts';
 import { totpFactor } from '../factors/totp/totp-factor.ts';
@@ -23,6 +28,16 @@ export function createServices(config: Config, store: Store, ring: KeyRing) {
     totp,
     rememberedBrowsers: rememberedBrowserFactor(config, store, totp),
     audit,
+    account: accountService({ store, passwords, audit }),
+    twoFactor: twoFactorService({ totp, audit }),
+    signin: signInService({
+      store,
+      totp,
+      audit,
+      adminsNeedTwoFactor: config.adminsNeedTwoFactor,
+    }),
+    health: healthService(store),
+    operator: operatorService({ store, audit }),
     adminUsers: adminUsers({ store, passwords, totp, audit }),
     adminRolesAndGroups: adminRolesAndGroups({ store, audit }),
   };

@@ -3,7 +3,6 @@ import Router from '@koa/router';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../config.ts';
-import { pingDatabase } from '../store/connection.ts';
 import type { WebDeps } from './context.ts';
 import { errorHandler } from './middleware/errors.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
@@ -30,7 +29,7 @@ function baseRoutes(deps: WebDeps): Router {
   });
   // Readiness: a database ping with a short deadline; 503 while it is down or stalled.
   router.get('/readyz', async (ctx) => {
-    const ready = await pingDatabase(deps.store.connection, READINESS_TIMEOUT_MS);
+    const ready = await deps.services.health.databaseReady(READINESS_TIMEOUT_MS);
     ctx.status = ready ? 200 : 503;
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: ready ? 'ready' : 'unavailable' };

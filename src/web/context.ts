@@ -1,7 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { Config } from '../config.ts';
 import type { Services } from '../services/index.ts';
-import type { Store } from '../store/index.ts';
 import type { Csrf } from './middleware/csrf.ts';
 import type { Renderer } from './render.ts';
 import type { Logger } from 'pino';
@@ -9,7 +8,6 @@ import type { Logger } from 'pino';
 /** Everything a router needs, handed over by `app.ts`. */
 export interface WebDeps {
   config: Config;
-  store: Store;
   services: Services;
   provider: Provider;
   render: Renderer;

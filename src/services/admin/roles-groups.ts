@@ -2,6 +2,7 @@ import { AppError } from '../../domain/errors.ts';
 import type { Store } from '../../store/index.ts';
 import type { Group } from '../../store/repos/groups.repo.ts';
 import type { Role } from '../../store/repos/roles.repo.ts';
+import type { User } from '../../store/repos/users.repo.ts';
 import type { Actor, AuditTrail } from '../audit.ts';
 import { adminRemainsAfter, type AdminScenario } from './admin-guard.ts';
 import { assertRolesExist } from './references.ts';
@@ -37,6 +38,21 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
   }
 
   return {
+    /** Every role, by name (from the store's catalogue cache). */
+    async listRoles(): Promise<Role[]> {
+      return store.roles.list();
+    },
+
+    /** Every group, by name (from the store's catalogue cache). */
+    async listGroups(): Promise<Group[]> {
+      return store.groups.list();
+    },
+
+    /** The users in group `id`, for its edit page. */
+    async groupMembers(id: string): Promise<User[]> {
+      return store.users.listByGroup(id);
+    },
+
     /** One role, or 404. */
     getRole: mustRole,
 

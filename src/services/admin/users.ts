@@ -172,7 +172,7 @@ export function adminUsers(deps: {
         });
         if (!strength.ok) throw new AppError('validation_failed', strength.message);
       }
-      const target = { type: 'user', id, label: before.email };
+      const target = { type: 'user' as const, id, label: before.email };
       await store.users.update(id, {
         email: input.email,
         name: input.name,

@@ -2,8 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH } from '../../domain/password-policy.ts';
-import { loadAccessProfile, mustKeepTwoFactor } from '../../services/access-profile.ts';
-import { setNewPassword } from '../../services/account-security.ts';
+import { mustKeepTwoFactor } from '../../services/access-profile.ts';
 import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
 import { csrfField, csrfOnlyForm, readVerifiedForm } from '../middleware/csrf.ts';
@@ -25,9 +24,10 @@ const passwordForm = z.object({
 /** The Profile page: 2FA status and link, remembered browsers, password change. */
 export function profileRoutes(deps: WebDeps): Router {
   const router = new Router();
+  const { account } = deps.services;
 
   const renderProfile = async (ctx: Context, user: User, extra: Record<string, unknown> = {}) => {
-    const profile = await loadAccessProfile(deps.store, user);
+    const profile = await account.accessProfile(user);
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
     ctx.body = deps.render('account/profile', {
@@ -36,7 +36,7 @@ export function profileRoutes(deps: WebDeps): Router {
       isAdmin: profile.isAdmin,
       enforcement: profile.enforcement,
       keepOnBecause: mustKeepTwoFactor(profile),
-      browsers: await deps.store.rememberedBrowsers.listForUser(user.id),
+      browsers: await account.rememberedBrowsers(user.id),
       csrf: deps.csrf.token(ctx),
       notice: NOTICES[String(ctx.query.notice ?? '')],
       ...extra,
@@ -52,7 +52,7 @@ export function profileRoutes(deps: WebDeps): Router {
     const current = await requireConsoleUser(ctx, deps);
     if (!current) return;
     await readVerifiedForm(ctx, deps.csrf, csrfOnlyForm);
-    await deps.store.rememberedBrowsers.revoke(current.user.id, ctx.params.id ?? '');
+    await account.forgetBrowser(current.user.id, ctx.params.id ?? '');
     ctx.status = 303;
     ctx.redirect('/account?notice=browser');
   });
@@ -72,12 +72,7 @@ export function profileRoutes(deps: WebDeps): Router {
         passwordError: proven ? proven.message : 'Your current password is not correct.',
       });
     }
-    await setNewPassword(deps.store, deps.services.passwords, user, form.password);
-    await deps.services.audit.record(
-      { id: user.id, email: user.email, ip: ctx.ip },
-      'user.password_change',
-      { type: 'user', id: user.id, label: user.email },
-    );
+    await account.changePassword(user, form.password, ctx.ip);
     ctx.status = 303;
     ctx.redirect('/account/login?return_to=/account%3Fnotice%3Dpassword');
   });

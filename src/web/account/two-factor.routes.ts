@@ -3,7 +3,6 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.ts';
-import { loadAccessProfile, mustKeepTwoFactor } from '../../services/access-profile.ts';
 import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
 import { csrfField, readVerifiedForm } from '../middleware/csrf.ts';
@@ -28,7 +27,7 @@ const CHANNEL_PATTERN = /^[A-Za-z0-9_-]{22}$/;
  */
 export function accountTwoFactorRoutes(deps: WebDeps): Router {
   const router = new Router();
-  const { totp } = deps.services;
+  const { totp, twoFactor, account } = deps.services;
   const recent = { recentSeconds: deps.config.reauthMaxAgeSeconds };
   const cookie = {
     httpOnly: true,
@@ -76,25 +75,21 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
     const form = await readVerifiedForm(ctx, deps.csrf, enableForm);
     const { user } = current;
     if (await totp.status(user.id)) return void ctx.redirect('/account');
-    const check = await totp.confirm(user, channelOf(ctx, user, false) ?? '', form.code);
+    const channel = channelOf(ctx, user, false) ?? '';
+    const check = await twoFactor.enable(user, channel, form.code, ctx.ip, 'profile');
     if (!check.ok) {
       ctx.status = check.status;
       if (check.retryAfterSeconds) ctx.set('Retry-After', String(check.retryAfterSeconds));
       return renderEnable(ctx, user, check.message);
     }
     ctx.cookies.set(CHANNEL_COOKIE, null, { ...cookie, maxAge: 0 });
-    await deps.services.audit.record(
-      { id: user.id, email: user.email, ip: ctx.ip },
-      'totp.enabled',
-      { type: 'user', id: user.id, label: user.email },
-    );
     ctx.status = 303;
     ctx.redirect('/account?notice=enabled');
   });
 
   /** Refuses to turn 2FA off for a user who must keep it (403 with the reason). */
   const assertMayDisable = async (user: User) => {
-    const reason = mustKeepTwoFactor(await loadAccessProfile(deps.store, user));
+    const reason = await account.mustKeepTwoFactor(user);
     if (reason) throw new AppError('forbidden', reason);
   };
 
@@ -124,20 +119,12 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
       ctx.status = 400;
       return renderDisable(ctx, 'Enter a current code from your authenticator app.');
     }
-    const check = await totp.verify(user, form.code);
+    const check = await twoFactor.disable(user, form.code, ctx.ip);
     if (!check.ok) {
       ctx.status = check.status;
       if (check.retryAfterSeconds) ctx.set('Retry-After', String(check.retryAfterSeconds));
       return renderDisable(ctx, check.message);
     }
-    await totp.remove(user.id);
-    await deps.services.audit.record(
-      { id: user.id, email: user.email, ip: ctx.ip },
-      'totp.disabled',
-      { type: 'user', id: user.id, label: user.email },
-      'success',
-      { by: 'self' },
-    );
     ctx.status = 303;
     ctx.redirect('/account?notice=disabled');
   });

@@ -122,7 +122,7 @@ export async function currentConsoleUser(
 ): Promise<{ user: User; session: ConsoleSession } | null> {
   const session = readCookie(ctx, SESSION_COOKIE, sessionSchema);
   if (!session || session.exp * 1000 <= Date.now()) return null;
-  const user = await deps.store.users.findById(session.sub);
+  const user = await deps.services.account.findById(session.sub);
   if (!user || user.disabled || user.sessionEpoch !== session.epoch) return null;
   return { user, session };
 }
@@ -198,7 +198,7 @@ export function consoleSessionRoutes(deps: WebDeps): Router {
         'This sign-in link is not valid any more. Start again from your account page.',
       );
     }
-    const user = await deps.store.users.findById(code.accountId);
+    const user = await deps.services.account.findById(code.accountId);
     if (!user || user.disabled) throw new AppError('forbidden', 'This account cannot sign in.');
     const session: ConsoleSession = {
       sub: user.id,

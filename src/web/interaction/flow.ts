@@ -2,7 +2,6 @@ import type { Context } from 'koa';
 import type { InteractionResults } from 'oidc-provider';
 import { authenticationContext, type SecondFactor } from '../../domain/auth-context.ts';
 import { AppError } from '../../domain/errors.ts';
-import { requirementFor } from '../../signin/account-facts.ts';
 import { requestFacts } from '../../signin/request-facts.ts';
 import type { Requirement } from '../../signin/requirement.ts';
 import { afterPassword } from '../../signin/transitions.ts';
@@ -51,15 +50,14 @@ export async function finishLogin(
   second: SecondFactor | null,
 ): Promise<void> {
   const { amr, acr } = authenticationContext(second);
-  await deps.store.loginChallenges.delete(details.uid);
-  await deps.services.audit.record(
-    { id: user.id, email: user.email, ip: ctx.ip },
-    'login.success',
-    { type: 'user', id: user.id, label: user.email },
-    'success',
-    { client: details.params.client_id, amr },
-  );
+  await deps.services.signin.succeeded(details.uid, user, ctx.ip, clientIdOf(details), amr);
   await completeInteraction(ctx, deps, { login: { accountId: user.id, amr, acr, remember: true } });
+}
+
+/** The client an interaction is for, as the audit trail records it. */
+export function clientIdOf(details: InteractionDetails): string | undefined {
+  const clientId = details.params.client_id;
+  return typeof clientId === 'string' ? clientId : undefined;
 }
 
 /** What this authorization request requires of `user` (src/signin/requirement.ts). */
@@ -71,7 +69,7 @@ export async function requirementOf(
   const clientId = String(details.params.client_id ?? '');
   const client = clientId ? await deps.provider.Client.find(clientId) : undefined;
   const request = requestFacts(details.params, client as { require_mfa?: unknown } | undefined);
-  return requirementFor(deps.store, user, request, deps.config.adminsNeedTwoFactor);
+  return deps.services.signin.requirement(user, request);
 }
 
 /**
@@ -83,9 +81,8 @@ export async function challengedUser(
   deps: WebDeps,
 ): Promise<{ details: InteractionDetails; user: User }> {
   const details = await loadInteraction(ctx, deps);
-  const challenge = await deps.store.loginChallenges.find(details.uid);
-  const user = challenge ? await deps.store.users.findById(challenge.accountId) : null;
-  if (!challenge || !user || user.disabled) {
+  const user = await deps.services.signin.challengedUser(details.uid);
+  if (!user) {
     throw new AppError('bad_request', 'Sign in with your email and password first.');
   }
   return { details, user };
@@ -98,7 +95,7 @@ export async function saveChallenge(
   user: User,
 ): Promise<void> {
   const expiresAt = new Date((details.exp ?? Math.floor(Date.now() / 1000) + 600) * 1000);
-  await deps.store.loginChallenges.save(details.uid, user.id, expiresAt);
+  await deps.services.signin.saveChallenge(details.uid, user, expiresAt);
 }
 
 /**

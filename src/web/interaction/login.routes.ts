@@ -6,6 +6,7 @@ import { ACCOUNT_UNAVAILABLE, MFA_REQUIRED } from '../../oidc/policy.ts';
 import type { WebDeps } from '../context.ts';
 import { csrfField, readVerifiedForm } from '../middleware/csrf.ts';
 import {
+  clientIdOf,
   completeInteraction,
   continueAfterPassword,
   loadInteraction,
@@ -52,8 +53,8 @@ export function loginRoutes(deps: WebDeps): Router {
     if (details.prompt.name === 'consent') return showConsent(ctx, deps, details);
     if (details.prompt.name !== 'login') return completeInteraction(ctx, deps, {});
     if (onlyStepUp(details) && !details.prompt.reasons.includes(ACCOUNT_UNAVAILABLE)) {
-      const user = await deps.store.users.findById(String(details.session?.accountId));
-      if (user && !user.disabled) return continueAfterPassword(ctx, deps, details, user);
+      const user = await deps.services.signin.sessionUser(String(details.session?.accountId));
+      if (user) return continueAfterPassword(ctx, deps, details, user);
     }
     renderLogin(ctx, details);
   });
@@ -63,13 +64,12 @@ export function loginRoutes(deps: WebDeps): Router {
     const form = await readVerifiedForm(ctx, deps.csrf, loginForm);
     const check = await deps.services.password.verify(form.email, form.password, ctx.ip);
     if (!check.ok) {
-      const tried = await deps.store.users.findByEmail(form.email);
-      await deps.services.audit.record(
-        { id: null, email: null, ip: ctx.ip },
-        'login.failure',
-        { type: 'user', id: tried?.id ?? '', label: form.email.trim().toLowerCase() },
-        'failure',
-        { client: details.params.client_id, reason: check.refused ? 'throttled' : 'password' },
+      const client = clientIdOf(details);
+      await deps.services.signin.passwordRefused(
+        form.email,
+        ctx.ip,
+        client,
+        Boolean(check.refused),
       );
       ctx.status = check.refused ? 429 : 401;
       if (check.refused?.retryAfterSeconds) {

@@ -20,7 +20,7 @@ const codeForm = z.object({
  */
 export function secondFactorRoutes(deps: WebDeps): Router {
   const router = new Router();
-  const { totp, rememberedBrowsers } = deps.services;
+  const { totp, rememberedBrowsers, signin, twoFactor } = deps.services;
   /** A set-up started at sign-in belongs to this interaction only (docs/signin.md). */
   const channelOf = (details: InteractionDetails) => `interaction:${details.uid}`;
 
@@ -67,14 +67,8 @@ export function secondFactorRoutes(deps: WebDeps): Router {
   router.post('/interaction/:uid/otp', async (ctx) => {
     const { details, user } = await challengedUser(ctx, deps);
     const form = await readVerifiedForm(ctx, deps.csrf, codeForm);
-    const check = await totp.verify(user, form.code);
+    const check = await signin.verifyCode(user, form.code, ctx.ip);
     if (!check.ok) {
-      await deps.services.audit.record(
-        { id: user.id, email: user.email, ip: ctx.ip },
-        'login.otp_failure',
-        { type: 'user', id: user.id, label: user.email },
-        'failure',
-      );
       ctx.status = check.status;
       if (check.retryAfterSeconds) ctx.set('Retry-After', String(check.retryAfterSeconds));
       return renderOtp(ctx, details, { error: check.message });
@@ -113,19 +107,12 @@ export function secondFactorRoutes(deps: WebDeps): Router {
     if (requirement.kind !== 'enroll') {
       throw new AppError('forbidden', 'Set up two-factor authentication from your Profile page.');
     }
-    const check = await totp.confirm(user, channelOf(details), form.code);
+    const check = await twoFactor.enable(user, channelOf(details), form.code, ctx.ip, 'sign-in');
     if (!check.ok) {
       ctx.status = check.status;
       if (check.retryAfterSeconds) ctx.set('Retry-After', String(check.retryAfterSeconds));
       return renderEnroll(ctx, details, user, { error: check.message, enforced: true });
     }
-    await deps.services.audit.record(
-      { id: user.id, email: user.email, ip: ctx.ip },
-      'totp.enabled',
-      { type: 'user', id: user.id, label: user.email },
-      'success',
-      { during: 'sign-in' },
-    );
     await finishLogin(ctx, deps, details, user, 'otp');
   });
 

@@ -1,7 +1,6 @@
 import type { Context } from 'koa';
 import { AppError } from '../../../domain/errors.ts';
 import { ADMIN_SCOPE, adminApiResource } from '../../../oidc/provider.ts';
-import { loadAccessProfile } from '../../../services/access-profile.ts';
 import type { Actor } from '../../../services/audit.ts';
 import type { WebDeps } from '../../context.ts';
 
@@ -69,9 +68,10 @@ export async function authenticateAdmin(ctx: Context, deps: WebDeps): Promise<Ac
       'The admin API needs a token from a sign-in with a second factor (amr "mfa").',
     );
   }
-  const user = token.accountId ? await deps.store.users.findById(token.accountId) : null;
+  const { account } = deps.services;
+  const user = token.accountId ? await account.findById(token.accountId) : null;
   if (!user || user.disabled) return invalid('The account behind this token is not active.');
-  if (!(await loadAccessProfile(deps.store, user)).isAdmin) {
+  if (!(await account.accessProfile(user)).isAdmin) {
     throw new AppError('forbidden', 'This account does not have an admin role.');
   }
   return { id: user.id, email: user.email, ip: ctx.ip };

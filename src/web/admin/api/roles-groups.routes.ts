@@ -26,7 +26,8 @@ export function roleRoutes(deps: WebDeps): ApiRoute[] {
       summary: 'List roles (by name, paginated).',
       query: pageQuery,
       response: pageOf(roleView),
-      handle: async ({ query }) => paginate(await deps.store.roles.list(), query),
+      handle: async ({ query }) =>
+        paginate(await deps.services.adminRolesAndGroups.listRoles(), query),
     }),
     route({
       method: 'post',
@@ -97,7 +98,8 @@ export function groupRoutes(deps: WebDeps): ApiRoute[] {
       summary: 'List groups (by name, paginated).',
       query: pageQuery,
       response: pageOf(groupView),
-      handle: async ({ query }) => paginate(await deps.store.groups.list(), query),
+      handle: async ({ query }) =>
+        paginate(await deps.services.adminRolesAndGroups.listGroups(), query),
     }),
     route({
       method: 'post',

@@ -128,7 +128,7 @@ export function userRoutes(deps: WebDeps): ApiRoute[] {
       errors: ['not_found'],
       handle: async ({ params, query }) => {
         await users.get(params.id);
-        const page = await deps.store.audit.list({ targetId: params.id, ...query });
+        const page = await deps.services.audit.list({ targetId: params.id, ...query });
         return { ...page, ...query };
       },
     }),
@@ -145,7 +145,7 @@ export function auditRoutes(deps: WebDeps): ApiRoute[] {
       summary: 'The audit trail (newest first), optionally about one id.',
       query: auditQuery,
       response: pageOf(auditEventView),
-      handle: async ({ query }) => ({ ...(await deps.store.audit.list(query)), ...query }),
+      handle: async ({ query }) => ({ ...(await deps.services.audit.list(query)), ...query }),
     }),
   ];
 }

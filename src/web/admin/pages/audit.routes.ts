@@ -9,7 +9,7 @@ export function adminAuditPageRoutes(deps: WebDeps): Router {
     const admin = await requireAdmin(ctx, deps);
     if (!admin) return;
     const page = pageNumber(ctx.query.page);
-    const { items, total } = await deps.store.audit.list({ page, pageSize: PAGE_SIZE });
+    const { items, total } = await deps.services.audit.list({ page, pageSize: PAGE_SIZE });
     renderAdmin(ctx, deps, admin, 'audit', {
       events: items,
       pager: pager('/admin/audit', {}, page, total),

@@ -1,6 +1,5 @@
 import type { Context } from 'koa';
 import { AppError, isAppError } from '../../../domain/errors.ts';
-import { loadAccessProfile } from '../../../services/access-profile.ts';
 import type { Usage } from '../../../services/admin/roles-groups.ts';
 import type { Actor } from '../../../services/audit.ts';
 import type { User } from '../../../store/repos/users.repo.ts';
@@ -29,7 +28,7 @@ export async function requireAdmin(ctx: Context, deps: WebDeps): Promise<AdminRe
   ctx.set('Cache-Control', 'no-store');
   const current = await requireConsoleUser(ctx, deps);
   if (!current) return null;
-  const profile = await loadAccessProfile(deps.store, current.user);
+  const profile = await deps.services.account.accessProfile(current.user);
   if (!profile.isAdmin) {
     throw new AppError('forbidden', 'The administration pages are only for administrators.');
   }

@@ -40,14 +40,14 @@ export function adminGroupPageRoutes(deps: WebDeps): Router {
     extra: { values?: GroupFormValues; error?: string } = {},
     status = 200,
   ) => {
-    const roles = await deps.store.roles.list();
+    const roles = await deps.services.adminRolesAndGroups.listRoles();
     renderAdmin(
       ctx,
       deps,
       admin,
       'groups',
       {
-        groups: await deps.store.groups.list(),
+        groups: await deps.services.adminRolesAndGroups.listGroups(),
         roles,
         roleNames: Object.fromEntries(roles.map((r) => [r.id, r.name])),
         values: extra.values ?? { name: '', roleIds: [] },
@@ -73,8 +73,8 @@ export function adminGroupPageRoutes(deps: WebDeps): Router {
       {
         group,
         values: extra.values ?? group,
-        roles: await deps.store.roles.list(),
-        members: await deps.store.users.listByGroup(group.id),
+        roles: await deps.services.adminRolesAndGroups.listRoles(),
+        members: await deps.services.adminRolesAndGroups.groupMembers(group.id),
         error: extra.error,
         notice: noticeFor(ctx, NOTICES),
       },

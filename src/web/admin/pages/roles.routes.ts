@@ -39,7 +39,7 @@ export function adminRolePageRoutes(deps: WebDeps): Router {
       admin,
       'roles',
       {
-        roles: await deps.store.roles.list(),
+        roles: await deps.services.adminRolesAndGroups.listRoles(),
         values: extra.values ?? { name: '', enforce2fa: false, admin: false },
         error: extra.error,
         notice: noticeFor(ctx, NOTICES),

@@ -68,8 +68,8 @@ export function adminUserPageRoutes(deps: WebDeps): Router {
   const users = deps.services.adminUsers;
 
   const choices = async () => ({
-    roles: await deps.store.roles.list(),
-    groups: await deps.store.groups.list(),
+    roles: await deps.services.adminRolesAndGroups.listRoles(),
+    groups: await deps.services.adminRolesAndGroups.listGroups(),
   });
 
   const renderEdit = async (
@@ -81,7 +81,7 @@ export function adminUserPageRoutes(deps: WebDeps): Router {
   ) => {
     const [{ roles, groups }, audit] = await Promise.all([
       choices(),
-      deps.store.audit.list({ targetId: target.id, page: 1, pageSize: PAGE_SIZE }),
+      deps.services.audit.list({ targetId: target.id, page: 1, pageSize: PAGE_SIZE }),
     ]);
     renderAdmin(
       ctx,

@@ -1,0 +1,39 @@
+/**
+ * The closed set of audit actions and the details each one carries. The action strings are
+ * stored as they are and read back by the audit pages, the admin API and tests, so they never
+ * change; a new action is added here first, and `AuditTrail.record` refuses any other string.
+ */
+export interface AuditDetailsByAction {
+  'login.success': { client: string | undefined; amr: string[] };
+  'login.failure': { client: string | undefined; reason: 'throttled' | 'password' };
+  'login.otp_failure': null;
+  'totp.enabled': { during: 'sign-in' } | null;
+  'totp.disabled': { by: 'self' };
+  'user.create': null;
+  'user.update': { fields: string[] };
+  'user.set_password': null;
+  'user.disable': null;
+  'user.delete': null;
+  'user.2fa_disable': { by: 'admin' };
+  'user.2fa_unlock': null;
+  'user.password_change': null;
+  'user.add_role': { role: string };
+  'user.add_group': { group: string };
+  'role.create': { enforce2fa: boolean; admin: boolean } | null;
+  'role.update': { name?: string; enforce2fa?: boolean; admin?: boolean };
+  'role.delete': null;
+  'group.create': null;
+  'group.update': { name?: string; roleIds?: string[] };
+  'group.delete': null;
+  'client.upsert': null;
+}
+
+/** Every action the audit trail knows. */
+export type AuditAction = keyof AuditDetailsByAction;
+
+/** What an audit event is about. */
+export interface AuditTarget {
+  type: 'user' | 'role' | 'group' | 'client';
+  id: string;
+  label?: string;
+}
