@@ -6,6 +6,26 @@ import type { Role } from '../store/repos/roles.repo.ts';
 import type { User } from '../store/repos/users.repo.ts';
 import type { Actor, AuditTrail } from './audit.ts';
 
+/** Looks each name up, in order; an unknown one is a not_found that says how to create it. */
+async function idsByName(
+  kind: 'role' | 'group',
+  names: string[],
+  find: (name: string) => Promise<{ id: string } | null>,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const name of names) {
+    const found = await find(name);
+    if (!found) {
+      throw new AppError(
+        'not_found',
+        `Unknown ${kind} "${name}". Create it with ${kind}:create --name "${name}"`,
+      );
+    }
+    ids.push(found.id);
+  }
+  return ids;
+}
+
 /**
  * What the operator's command line does besides the admin services: look things up by name,
  * create roles and groups only when absent, give roles and groups to users, and save clients.
@@ -15,33 +35,13 @@ export function operatorService(deps: { store: Store; audit: AuditTrail }) {
   const { store, audit } = deps;
   return {
     /** The ids of roles named `names`; an unknown name is a not_found naming the fix. */
-    async roleIdsByName(names: string[]): Promise<string[]> {
-      const ids: string[] = [];
-      for (const name of names) {
-        const role = await store.roles.findByName(name);
-        if (!role)
-          throw new AppError(
-            'not_found',
-            `Unknown role "${name}". Create it with role:create --name "${name}"`,
-          );
-        ids.push(role.id);
-      }
-      return ids;
+    roleIdsByName(names: string[]): Promise<string[]> {
+      return idsByName('role', names, (name) => store.roles.findByName(name));
     },
 
     /** The ids of groups named `names`; an unknown name is a not_found naming the fix. */
-    async groupIdsByName(names: string[]): Promise<string[]> {
-      const ids: string[] = [];
-      for (const name of names) {
-        const group = await store.groups.findByName(name);
-        if (!group)
-          throw new AppError(
-            'not_found',
-            `Unknown group "${name}". Create it with group:create --name "${name}"`,
-          );
-        ids.push(group.id);
-      }
-      return ids;
+    groupIdsByName(names: string[]): Promise<string[]> {
+      return idsByName('group', names, (name) => store.groups.findByName(name));
     },
 
     /** The user with this email, or a not_found. */
