@@ -140,7 +140,10 @@ export async function requireConsoleUser(
   const stale =
     current &&
     options.recentSeconds !== undefined &&
-    Date.now() / 1000 - current.session.authTime > options.recentSeconds;
+    // Whole seconds, as the provider counts max_age (OIDC Core 3.1.2.1): with a fractional
+    // "now" a sign-in the provider still finds recent could look stale here, and the console
+    // would send the browser back to the provider in a loop.
+    Math.floor(Date.now() / 1000) - current.session.authTime > options.recentSeconds;
   if (current && !stale) return current;
   if (ctx.method !== 'GET')
     throw new AppError('unauthorized', 'Your session ended. Sign in again.');
