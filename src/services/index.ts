@@ -9,7 +9,7 @@ import { accountService } from './account.ts';
 import { auditTrail } from './audit.ts';
 import { healthService } from './health.ts';
 import { operatorService } from './operator.ts';
-import { signInService } from './signin.ts';
+import { signInService } from '../signin/service.ts';
 import { twoFactorService } from './two-factor.ts';
 import { passwordHasher } from '../factors/password/hasher.ts';
 import { rememberedBrowserFactor } from '../factors/remembered-browser/remembered-browser-factor.ts';

@@ -1,9 +1,9 @@
 import type { Store } from '../store/index.ts';
 import type { User } from '../store/repos/users.repo.ts';
 import type { CodeCheck, TotpFactor } from '../factors/totp/totp-factor.ts';
-import { requirementFor } from '../signin/account-facts.ts';
-import type { Requirement, RequestFacts } from '../signin/requirement.ts';
-import type { AuditTrail } from './audit.ts';
+import { requirementFor } from './account-facts.ts';
+import type { Requirement, RequestFacts } from './requirement.ts';
+import type { AuditTrail } from '../services/audit.ts';
 
 /** The relying party an interaction is for, as the audit trail records it. */
 export type ClientId = string | undefined;
