@@ -131,7 +131,32 @@ export function createProvider(
   };
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
+  answerUnavailableAs503(provider);
   return provider;
+}
+
+/**
+ * The provider answers any internal failure of its JSON endpoints (token, userinfo,
+ * introspection...) with 500 `server_error`. When the cause is an unreachable database, clients
+ * should retry rather than report a bug: those answers become 503 `temporarily_unavailable`
+ * with `Retry-After`, as our pages already do (`renderError`).
+ */
+function answerUnavailableAs503(provider: Provider): void {
+  provider.on('server_error', (ctx: KoaContextWithOIDC, error: unknown) => {
+    if (isDatabaseUnavailable(error)) ctx.state.databaseUnavailable = true;
+  });
+  provider.use(async (ctx, next) => {
+    await next();
+    if (!ctx.state.databaseUnavailable || ctx.status !== 500 || ctx.type !== 'application/json') {
+      return;
+    }
+    ctx.status = 503;
+    ctx.set('Retry-After', '5');
+    ctx.body = {
+      error: 'temporarily_unavailable',
+      error_description: DATABASE_UNAVAILABLE_MESSAGE,
+    };
+  });
 }
 
 /**

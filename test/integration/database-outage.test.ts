@@ -157,6 +157,24 @@ describe('database outage at run time: 503 pages, then recovery', () => {
     });
     expect(submitted.status).toBe(503);
 
+    // The token endpoint (JSON) says "try again", not "server error".
+    const token = await fetch(`${issuer}/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from('produce:produce-dev-secret').toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: 'not-a-real-code',
+        redirect_uri: 'http://127.0.0.1:4001/callback',
+        code_verifier: 'v'.repeat(43),
+      }),
+    });
+    expect(token.status).toBe(503);
+    expect(token.headers.get('retry-after')).toBe('5');
+    expect(((await token.json()) as { error?: string }).error).toBe('temporarily_unavailable');
+
     // The provider's own endpoint (/auth) loads the client from the database.
     const auth = await new HttpBrowser().get((await authorizationRequest(produce)).url);
     expect(auth.status).toBe(503);
