@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** FerretDB release we build when no MongoDB server is available (DESIGN.md, "Databases"). */
+/** FerretDB release we build when no MongoDB server is available (docs/store.md, "Servers"). */
 export const FERRETDB_VERSION = 'v1.24.2';
 const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 
