@@ -76,6 +76,40 @@ export function usersRepository(connection: Connection, consistency: Consistency
     return lean(await Users.findById(id).lean());
   }
 
+  /** Adds a role or group id to a user (serialised with the user's other writes). */
+  async function addMembership(
+    id: string,
+    field: 'roleIds' | 'groupIds',
+    memberOf: string,
+  ): Promise<User | null> {
+    if (!isObjectId(id)) return null;
+    const [value] = toObjectIds([memberOf]);
+    return write(id, async () =>
+      lean(
+        await Users.findByIdAndUpdate(
+          id,
+          { $addToSet: { [field]: value } },
+          { returnDocument: 'after' },
+        ).lean(),
+      ),
+    );
+  }
+
+  /**
+   * Takes a deleted role or group out of every user, one user at a time, so each write is
+   * serialised with that user's compare-and-set (a bulk update could overwrite one).
+   */
+  async function removeMembershipEverywhere(
+    field: 'roleIds' | 'groupIds',
+    memberOf: string,
+  ): Promise<void> {
+    const [value] = toObjectIds([memberOf]);
+    for (const { _id } of await Users.find({ [field]: value }, { _id: 1 }).lean()) {
+      const id = String(_id);
+      await write(id, () => Users.updateOne({ _id: id }, { $pull: { [field]: value } }));
+    }
+  }
+
   return {
     findById,
 
@@ -176,30 +210,12 @@ export function usersRepository(connection: Connection, consistency: Consistency
       await write(id, () => Users.updateOne({ _id: id }, { $set: { passwordHash } }));
     },
 
-    async addRole(id: string, roleId: string): Promise<User | null> {
-      if (!isObjectId(id)) return null;
-      return write(id, async () =>
-        lean(
-          await Users.findByIdAndUpdate(
-            id,
-            { $addToSet: { roleIds: toObjectIds([roleId])[0] } },
-            { returnDocument: 'after' },
-          ).lean(),
-        ),
-      );
+    addRole(id: string, roleId: string): Promise<User | null> {
+      return addMembership(id, 'roleIds', roleId);
     },
 
-    async addGroup(id: string, groupId: string): Promise<User | null> {
-      if (!isObjectId(id)) return null;
-      return write(id, async () =>
-        lean(
-          await Users.findByIdAndUpdate(
-            id,
-            { $addToSet: { groupIds: toObjectIds([groupId])[0] } },
-            { returnDocument: 'after' },
-          ).lean(),
-        ),
-      );
+    addGroup(id: string, groupId: string): Promise<User | null> {
+      return addMembership(id, 'groupIds', groupId);
     },
 
     async list(query: {
@@ -249,21 +265,12 @@ export function usersRepository(connection: Connection, consistency: Consistency
       return docs.map((d) => toUser(d as unknown as LeanUser));
     },
 
-    /** Per user, so each write is serialised with that user's compare-and-set. */
-    async removeRoleEverywhere(roleId: string): Promise<void> {
-      const [role] = toObjectIds([roleId]);
-      for (const { _id } of await Users.find({ roleIds: role }, { _id: 1 }).lean()) {
-        const id = String(_id);
-        await write(id, () => Users.updateOne({ _id: id }, { $pull: { roleIds: role } }));
-      }
+    removeRoleEverywhere(roleId: string): Promise<void> {
+      return removeMembershipEverywhere('roleIds', roleId);
     },
 
-    async removeGroupEverywhere(groupId: string): Promise<void> {
-      const [group] = toObjectIds([groupId]);
-      for (const { _id } of await Users.find({ groupIds: group }, { _id: 1 }).lean()) {
-        const id = String(_id);
-        await write(id, () => Users.updateOne({ _id: id }, { $pull: { groupIds: group } }));
-      }
+    removeGroupEverywhere(groupId: string): Promise<void> {
+      return removeMembershipEverywhere('groupIds', groupId);
     },
 
     async delete(id: string): Promise<boolean> {

@@ -7,6 +7,7 @@ import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
 import { csrfField, csrfOnlyForm, readVerifiedForm } from '../middleware/csrf.ts';
 import { requireConsoleUser } from '../console/session.ts';
+import { answerRefusal } from '../refusal.ts';
 
 const NOTICES: Record<string, string> = {
   enabled: 'Two-factor authentication is on.',
@@ -64,10 +65,7 @@ export function profileRoutes(deps: WebDeps): Router {
     const { user } = current;
     const proven = await deps.services.password.recheck(user, form.current, ctx.ip);
     if (proven !== true) {
-      ctx.status = proven ? 429 : 401;
-      if (proven && proven.retryAfterSeconds) {
-        ctx.set('Retry-After', String(proven.retryAfterSeconds));
-      }
+      answerRefusal(ctx, proven ? 429 : 401, proven ? proven.retryAfterSeconds : undefined);
       return renderProfile(ctx, user, {
         passwordError: proven ? proven.message : 'Your current password is not correct.',
       });

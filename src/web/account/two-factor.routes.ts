@@ -7,6 +7,7 @@ import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
 import { csrfField, readVerifiedForm } from '../middleware/csrf.ts';
 import { requireConsoleUser } from '../console/session.ts';
+import { answerRefusal } from '../refusal.ts';
 
 const enableForm = z.object({ csrf: csrfField, code: z.string().max(64) });
 const disableForm = z.object({
@@ -78,8 +79,7 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
     const channel = channelOf(ctx, user, false) ?? '';
     const check = await twoFactor.enable(user, channel, form.code, ctx.ip, 'profile');
     if (!check.ok) {
-      ctx.status = check.status;
-      if (check.retryAfterSeconds) ctx.set('Retry-After', String(check.retryAfterSeconds));
+      answerRefusal(ctx, check.status, check.retryAfterSeconds);
       return renderEnable(ctx, user, check.message);
     }
     ctx.cookies.set(CHANNEL_COOKIE, null, { ...cookie, maxAge: 0 });
@@ -121,8 +121,7 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
     }
     const check = await twoFactor.disable(user, form.code, ctx.ip);
     if (!check.ok) {
-      ctx.status = check.status;
-      if (check.retryAfterSeconds) ctx.set('Retry-After', String(check.retryAfterSeconds));
+      answerRefusal(ctx, check.status, check.retryAfterSeconds);
       return renderDisable(ctx, check.message);
     }
     ctx.status = 303;

@@ -13,6 +13,7 @@ import {
   type InteractionDetails,
 } from './flow.ts';
 import { showConsent } from './consent.routes.ts';
+import { answerRefusal } from '../refusal.ts';
 
 const loginForm = z.object({
   email: z.string().trim().min(1, 'Enter your email').max(320),
@@ -71,10 +72,7 @@ export function loginRoutes(deps: WebDeps): Router {
         client,
         Boolean(check.refused),
       );
-      ctx.status = check.refused ? 429 : 401;
-      if (check.refused?.retryAfterSeconds) {
-        ctx.set('Retry-After', String(check.refused.retryAfterSeconds));
-      }
+      answerRefusal(ctx, check.refused ? 429 : 401, check.refused?.retryAfterSeconds);
       return renderLogin(ctx, details, {
         email: form.email,
         error: check.refused?.message ?? 'Invalid email or password.',

@@ -6,6 +6,7 @@ import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
 import { csrfField, readVerifiedForm } from '../middleware/csrf.ts';
 import { challengedUser, finishLogin, requirementOf, type InteractionDetails } from './flow.ts';
+import { answerRefusal } from '../refusal.ts';
 
 const codeForm = z.object({
   code: z.string().max(64),
@@ -69,8 +70,7 @@ export function secondFactorRoutes(deps: WebDeps): Router {
     const form = await readVerifiedForm(ctx, deps.csrf, codeForm);
     const check = await signin.verifyCode(user, form.code, ctx.ip);
     if (!check.ok) {
-      ctx.status = check.status;
-      if (check.retryAfterSeconds) ctx.set('Retry-After', String(check.retryAfterSeconds));
+      answerRefusal(ctx, check.status, check.retryAfterSeconds);
       return renderOtp(ctx, details, { error: check.message });
     }
     if (form.remember === 'on') {
@@ -109,8 +109,7 @@ export function secondFactorRoutes(deps: WebDeps): Router {
     }
     const check = await twoFactor.enable(user, channelOf(details), form.code, ctx.ip, 'sign-in');
     if (!check.ok) {
-      ctx.status = check.status;
-      if (check.retryAfterSeconds) ctx.set('Retry-After', String(check.retryAfterSeconds));
+      answerRefusal(ctx, check.status, check.retryAfterSeconds);
       return renderEnroll(ctx, details, user, { error: check.message, enforced: true });
     }
     await finishLogin(ctx, deps, details, user, 'otp');
