@@ -25,6 +25,17 @@ const list = z.string().transform((v) =>
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** An optional variable that an empty value (`KEY=` in a compose or .env file) leaves unset. */
+const unsetWhenEmpty = (schema: z.ZodString) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+/** True for `smtp://host[:port]` and `smtps://...` (credentials allowed) with a host. */
+function isSmtpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -57,6 +68,19 @@ const envSchema = z.object({
   SESSION_TTL_HOURS: int(1, 24 * 90).default(24 * 14),
   DB_CONNECT_TIMEOUT_MS: int(500, 120000).default(5000),
   DB_OPERATION_TIMEOUT_MS: int(100, 120000).default(3000),
+  SMTP_URL: unsetWhenEmpty(
+    z.string().refine(isSmtpUrl, {
+      message: 'must be an smtp:// or smtps:// URL, e.g. smtps://user:password@mail.example.com',
+    }),
+  ),
+  MAIL_FROM: unsetWhenEmpty(
+    z
+      .string()
+      .max(320)
+      .regex(/^[^\r\n]*@[^\r\n]*$/, 'must be an address, e.g. "Twofold <no-reply@example.com>"'),
+  ),
+  MAIL_RETRY_SECONDS: int(1, 3600).default(30),
+  MAIL_GIVE_UP_HOURS: int(1, 24 * 30).default(72),
 });
 
 interface ClientSeed {
@@ -120,6 +144,19 @@ export interface Config {
   dbOperationTimeoutMs: number;
   clients: SeedClient[];
   roles: SeedRole[];
+  /** Security notifications by email (docs/notifications.md). */
+  mail: MailSettings;
+}
+
+/** Where security notifications go and how long sending them is retried. */
+export interface MailSettings {
+  /** SMTP server (may hold credentials: never log it); unset → `.eml` files in `outboxDir`. */
+  smtpUrl: string | undefined;
+  from: string;
+  /** The folder of `.eml` files written when there is no SMTP server. */
+  outboxDir: string;
+  retrySeconds: number;
+  giveUpHours: number;
 }
 
 /** Thrown when the environment is invalid; main prints it and exits non-zero. */
@@ -249,6 +286,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbOperationTimeoutMs: e.DB_OPERATION_TIMEOUT_MS,
     clients: seedClients(env),
     roles: readDefaults<{ roles: SeedRole[] }>('roles.json').roles,
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM ?? `"${e.TOTP_ISSUER.replace(/["\\]/g, '')}" <no-reply@localhost>`,
+      outboxDir: join(dataDir, 'outbox'),
+      retrySeconds: e.MAIL_RETRY_SECONDS,
+      giveUpHours: e.MAIL_GIVE_UP_HOURS,
+    },
   };
   return deepFreeze(config);
 }

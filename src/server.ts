@@ -94,7 +94,7 @@ async function listen(
 ): Promise<RunningServer> {
   await seedDatabase(config, store);
   const ring = parseKeyRing(config.totpEncryptionKeys);
-  const services = createServices(config, store, ring);
+  const services = createServices(config, store, ring, log);
   const keys = await loadSigningKeys(store.signingKeys, ring);
   const render = createRenderer(join(PROJECT_ROOT, 'views'), {
     productName: config.totp.issuer,
@@ -120,6 +120,12 @@ async function listen(
       'No users yet. Create the first admin with: npm run cli -- user:create --email you@example.com --password <a long password> --role admin',
     );
   }
+  if (config.env === 'production' && !config.mail.smtpUrl) {
+    log.warn(
+      `SMTP_URL is not set: security notifications are only written as files to ${config.mail.outboxDir}; nobody receives them. Set SMTP_URL and MAIL_FROM.`,
+    );
+  }
+  services.notifications.start();
   return {
     url: `http://${config.host}:${port}`,
     server,
@@ -130,6 +136,7 @@ async function listen(
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.notifications.stop();
       await releaseDatabase();
       await connection.close();
     },

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import pino from 'pino';
 import { ZodError } from 'zod';
 import { ConfigError, loadConfig } from '../config.ts';
 import { isAppError } from '../domain/errors.ts';
@@ -17,7 +18,7 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   user:add-role --email E --role R
   user:add-group --email E --group G
   user:list
-  role:create   --name R [--enforce-2fa] [--admin]
+  role:create   --name R [--enforce-2fa [--grace-days N]] [--admin]
   role:list
   group:create  --name G [--role R]...
   group:list
@@ -41,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
       'redirect-uri': { type: 'string', multiple: true },
       'post-logout-redirect-uri': { type: 'string', multiple: true },
       'enforce-2fa': { type: 'boolean' },
+      'grace-days': { type: 'string' },
       admin: { type: 'boolean' },
       'first-party': { type: 'boolean' },
       'require-mfa': { type: 'boolean' },
@@ -78,7 +80,10 @@ async function main(argv: string[]): Promise<number> {
     expiry.stop();
     const store = createStore(connection, consistency);
     await seedRoles(config, store);
-    const services = createServices(config, store, parseKeyRing(config.totpEncryptionKeys));
+    // Logs go to stderr, never among the command's output. The CLI only queues notifications;
+    // the running provider sends them.
+    const log = pino({ level: config.logLevel }, pino.destination(2));
+    const services = createServices(config, store, parseKeyRing(config.totpEncryptionKeys), log);
     const lines = await cliCommands(services)[command as CliCommandName](options);
     process.stdout.write(`${lines.join('\n')}${lines.length ? '\n' : ''}`);
     return 0;

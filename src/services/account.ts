@@ -5,6 +5,8 @@ import type { PasswordHasher } from '../factors/password/hasher.ts';
 import { loadAccessProfile, mustKeepTwoFactor, type AccessProfile } from './access-profile.ts';
 import { setNewPassword } from './account-security.ts';
 import type { AuditTrail } from './audit.ts';
+import type { NotificationService } from './notifications/index.ts';
+import type { RequestOrigin } from './request-origin.ts';
 
 /**
  * A signed-in person's own account: who they are, what their roles make of them, their
@@ -15,8 +17,9 @@ export function accountService(deps: {
   store: Store;
   passwords: PasswordHasher;
   audit: AuditTrail;
+  notifications: NotificationService;
 }) {
-  const { store, passwords, audit } = deps;
+  const { store, passwords, audit, notifications } = deps;
   return {
     /** The user with this id, or null (deleted or never existed); disabled users included. */
     async findById(id: string): Promise<User | null> {
@@ -45,15 +48,22 @@ export function accountService(deps: {
 
     /**
      * The user's own password change (the current password was re-checked by the caller's
-     * attempt guard): checks strength, ends every session and remembered browser, audits.
+     * attempt guard): checks strength, ends every session and remembered browser, audits, and
+     * tells the user by email (queued: the mail server never delays or fails the change).
      */
-    async changePassword(user: User, password: string, ip: string): Promise<void> {
+    async changePassword(user: User, password: string, origin: RequestOrigin): Promise<void> {
       await setNewPassword(store, passwords, user, password);
-      await audit.record({ id: user.id, email: user.email, ip }, 'user.password_change', {
+      const actor = { id: user.id, email: user.email, ip: origin.ip };
+      await audit.record(actor, 'user.password_change', {
         type: 'user',
         id: user.id,
         label: user.email,
       });
+      await notifications.notify(
+        user,
+        { kind: 'password.changed', by: 'self' },
+        { ...origin, at: new Date() },
+      );
     },
   };
 }

@@ -20,6 +20,7 @@ import { credentialsRepository } from './repos/credentials.repo.ts';
 import { enrollmentsRepository } from './repos/enrollments.repo.ts';
 import { groupsRepository } from './repos/groups.repo.ts';
 import { loginChallengesRepository } from './repos/login-challenges.repo.ts';
+import { MAIL_OUTBOX_COLLECTION, mailOutboxRepository } from './repos/mail-outbox.repo.ts';
 import { oidcSessionsRepository } from './repos/oidc-sessions.repo.ts';
 import { rememberedBrowsersRepository } from './repos/remembered-browsers.repo.ts';
 import { rolesRepository } from './repos/roles.repo.ts';
@@ -47,6 +48,7 @@ export function createStore(connection: Connection, consistency: Consistency) {
     clients: clientsRepository(connection, catalog),
     loginChallenges: loginChallengesRepository(connection),
     oidcSessions: oidcSessionsRepository(connection),
+    mailOutbox: mailOutboxRepository(connection, consistency),
     oidcAdapter: createOidcAdapterFactory(db, consistency, catalog),
   };
 }
@@ -63,6 +65,7 @@ const PLAIN_COLLECTIONS = [
   'enrollments',
   'login_challenges',
   'signing_keys',
+  MAIL_OUTBOX_COLLECTION,
 ];
 
 /** What `prepareDatabase` found out and set up. */
