@@ -5,6 +5,7 @@ import { adminApiResource } from '../../../oidc/provider.ts';
 import type { WebDeps } from '../../context.ts';
 import { readJson } from '../../middleware/body.ts';
 import { authenticateAdmin } from './auth.ts';
+import { complianceRoutes } from './compliance.routes.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { ApiRoute } from './route.ts';
 import { groupRoutes, roleRoutes } from './roles-groups.routes.ts';
@@ -12,7 +13,13 @@ import { auditRoutes, userRoutes } from './users.routes.ts';
 
 /** Every operation of the admin API, in the order the OpenAPI document lists them. */
 export function adminApiRoutes(deps: WebDeps): ApiRoute[] {
-  return [...userRoutes(deps), ...roleRoutes(deps), ...groupRoutes(deps), ...auditRoutes(deps)];
+  return [
+    ...userRoutes(deps),
+    ...roleRoutes(deps),
+    ...groupRoutes(deps),
+    ...auditRoutes(deps),
+    ...complianceRoutes(deps),
+  ];
 }
 
 /** Authenticates, validates and runs one route; the error handler renders failures as JSON. */

@@ -95,7 +95,9 @@ export function buildOpenApi(routes: ApiRoute[], options: { issuer: string; reso
           : {
               description: 'OK',
               content: {
-                'application/json': { schema: toSchema(route.response, 'output', components) },
+                [route.responseType ?? 'application/json']: {
+                  schema: toSchema(route.response, 'output', components),
+                },
               },
             },
     };
@@ -110,7 +112,7 @@ export function buildOpenApi(routes: ApiRoute[], options: { issuer: string; reso
       operationId: `${route.method}${openApiPath(route.path)
         .replace(/^\/admin\/api/, '')
         .replace(/[{}]/g, '')
-        .split(/[/-]/)
+        .split(/[/.-]/)
         .filter(Boolean)
         .map((s) => s[0]!.toUpperCase() + s.slice(1))
         .join('')}`,
@@ -147,7 +149,7 @@ export function buildOpenApi(routes: ApiRoute[], options: { issuer: string; reso
       title: 'Admin API',
       version: '1.0.0',
       description:
-        'Administration of users, roles, groups and the audit trail. Authenticate with an access token issued by this provider for the resource `' +
+        'Administration of users, roles, groups and the audit trail, and the 2FA compliance report. Authenticate with an access token issued by this provider for the resource `' +
         options.resource +
         '` with the `admin` scope, to a user holding an admin role. Errors are `{ error, message, details? }` with stable codes.',
     },
@@ -158,6 +160,7 @@ export function buildOpenApi(routes: ApiRoute[], options: { issuer: string; reso
       { name: 'roles' },
       { name: 'groups' },
       { name: 'audit' },
+      { name: 'compliance' },
       { name: 'meta' },
     ],
     paths,

@@ -33,6 +33,8 @@ export interface ApiRoute<
   /** Success status: 200 unless given (204 answers with no body). */
   status?: 200 | 201 | 204;
   response?: z.ZodType;
+  /** Media type of the success response when not JSON (the handler sets the header itself). */
+  responseType?: 'text/csv';
   /** Error codes this operation can answer, besides the ones every route shares. */
   errors?: ErrorCode[];
   /** Looks at the raw JSON body before validation (to give a clearer refusal than "unknown key"). */

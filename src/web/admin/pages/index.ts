@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { WebDeps } from '../../context.ts';
 import { adminAuditPageRoutes } from './audit.routes.ts';
+import { adminCompliancePageRoutes } from './compliance.routes.ts';
 import { adminDashboardRoutes } from './dashboard.routes.ts';
 import { adminGroupPageRoutes } from './groups.routes.ts';
 import { adminRolePageRoutes } from './roles.routes.ts';
@@ -17,5 +18,6 @@ export function adminPageRouters(deps: WebDeps): Router[] {
     adminRolePageRoutes(deps),
     adminGroupPageRoutes(deps),
     adminAuditPageRoutes(deps),
+    adminCompliancePageRoutes(deps),
   ];
 }
