@@ -12,6 +12,13 @@ export default tseslint.config(
     },
   },
   {
+    // The progressive-enhancement scripts served from /static run in the browser.
+    files: ['public/**/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', window: 'readonly', navigator: 'readonly' },
+    },
+  },
+  {
     files: ['src/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -18,6 +18,11 @@ function required(options: Options, name: string): string {
   return value.trim();
 }
 
+const graceDays = z.coerce
+  .number({ message: '--grace-days must be a whole number of days from 0 to 365' })
+  .int('--grace-days must be a whole number of days from 0 to 365')
+  .min(0, '--grace-days must be a whole number of days from 0 to 365')
+  .max(365, '--grace-days must be a whole number of days from 0 to 365');
 const emailSchema = z.email('--email must be a valid email address').max(320);
 
 async function userByEmail(services: Services, options: Options) {
@@ -71,11 +76,15 @@ export function cliCommands(
       const { role, created } = await operator.ensureRole(CLI_ACTOR, {
         name,
         enforce2fa: options['enforce-2fa'] === true,
+        enforce2faGraceDays: graceDays.parse(options['grace-days'] ?? '0'),
         admin: options.admin === true,
       });
       if (!created) return [`Role ${name} already exists (${role.id}); unchanged`];
+      const grace = role.enforce2faGraceDays
+        ? ` after ${role.enforce2faGraceDays} days of grace`
+        : '';
       return [
-        `Created role ${role.name} (${role.id})${role.enforce2fa ? ', enforces 2FA' : ''}${role.admin ? ', admin' : ''}`,
+        `Created role ${role.name} (${role.id})${role.enforce2fa ? `, enforces 2FA${grace}` : ''}${role.admin ? ', admin' : ''}`,
       ];
     },
 

@@ -7,8 +7,12 @@ export interface AuditDetailsByAction {
   'login.success': { client: string | undefined; amr: string[] };
   'login.failure': { client: string | undefined; reason: 'throttled' | 'password' };
   'login.otp_failure': null;
+  'login.recovery_code_failure': null;
   'totp.enabled': { during: 'sign-in' } | null;
   'totp.disabled': { by: 'self' };
+  'totp.replaced': null;
+  'recovery_codes.generated': { count: number };
+  'recovery_code.used': { remaining: number; during: 'sign-in' | 'profile' };
   'user.create': null;
   'user.update': { fields: string[] };
   'user.set_password': null;
@@ -19,8 +23,13 @@ export interface AuditDetailsByAction {
   'user.password_change': null;
   'user.add_role': { role: string };
   'user.add_group': { group: string };
-  'role.create': { enforce2fa: boolean; admin: boolean } | null;
-  'role.update': { name?: string; enforce2fa?: boolean; admin?: boolean };
+  'role.create': { enforce2fa: boolean; enforce2faGraceDays?: number; admin: boolean } | null;
+  'role.update': {
+    name?: string;
+    enforce2fa?: boolean;
+    enforce2faGraceDays?: number;
+    admin?: boolean;
+  };
   'role.delete': null;
   'group.create': null;
   'group.update': { name?: string; roleIds?: string[] };

@@ -18,7 +18,7 @@ describe('auth context', () => {
       acr: ACR_MULTI_FACTOR,
     });
     expect(authenticationContext('recovery_code')).toEqual({
-      amr: ['pwd', 'otp', 'mfa'],
+      amr: ['pwd', 'recovery_code', 'mfa'],
       acr: ACR_MULTI_FACTOR,
     });
     expect(authenticationContext('remembered_browser')).toEqual({

@@ -3,6 +3,8 @@ export interface RoleFacts {
   id: string;
   name: string;
   enforce2fa: boolean;
+  /** Days of grace before an enforcing role's members must have 2FA (0 or absent: none). */
+  enforce2faGraceDays?: number;
   admin: boolean;
 }
 
@@ -32,11 +34,11 @@ function userGroups(user: UserMembership, groups: readonly GroupFacts[]): GroupF
  * Every role a user holds, directly or through a group, once each and in a stable order, so that
  * permissions and 2FA enforcement follow group membership. Dangling ids are ignored.
  */
-export function effectiveRoles(
+export function effectiveRoles<R extends RoleFacts>(
   user: UserMembership,
-  roles: readonly RoleFacts[],
+  roles: readonly R[],
   groups: readonly GroupFacts[],
-): RoleFacts[] {
+): R[] {
   const ids = new Set([
     ...user.roleIds,
     ...userGroups(user, groups).flatMap((group) => group.roleIds),
@@ -44,25 +46,45 @@ export function effectiveRoles(
   return roles.filter((role) => ids.has(role.id)).sort(byName);
 }
 
+/** Whether a role enforces 2FA on a user, why, and how long they may still sign in without. */
+export interface Enforcement {
+  required: boolean;
+  reasons: Array<{ role: string; group: string | null }>;
+  /** The shortest grace period of the enforcing roles, in days (0: none; also when not required). */
+  graceDays: number;
+}
+
 /**
  * Whether some role forces this user to use 2FA, with each enforcing role and where it comes from
  * (group null = assigned directly), so the user and admins can see why enrollment is mandatory.
+ * Several enforcing roles grant the strictest (shortest) of their grace periods.
  */
 export function twoFactorEnforcement(
   user: UserMembership,
   roles: readonly RoleFacts[],
   groups: readonly GroupFacts[],
-): { required: boolean; reasons: Array<{ role: string; group: string | null }> } {
+): Enforcement {
   const memberOf = userGroups(user, groups);
-  const reasons = effectiveRoles(user, roles, groups)
-    .filter((role) => role.enforce2fa)
-    .flatMap((role) => [
-      ...(user.roleIds.includes(role.id) ? [{ role: role.name, group: null }] : []),
-      ...memberOf
-        .filter((group) => group.roleIds.includes(role.id))
-        .map((group) => ({ role: role.name, group: group.name })),
-    ]);
-  return { required: reasons.length > 0, reasons };
+  const enforcing = effectiveRoles(user, roles, groups).filter((role) => role.enforce2fa);
+  const graceDays = enforcing.length
+    ? Math.min(...enforcing.map((role) => Math.max(0, role.enforce2faGraceDays ?? 0)))
+    : 0;
+  const reasons = enforcing.flatMap((role) => [
+    ...(user.roleIds.includes(role.id) ? [{ role: role.name, group: null }] : []),
+    ...memberOf
+      .filter((group) => group.roleIds.includes(role.id))
+      .map((group) => ({ role: role.name, group: group.name })),
+  ]);
+  return { required: reasons.length > 0, reasons, graceDays };
+}
+
+/**
+ * The moment a user who owes 2FA must have set it up: `graceDays` after they first owed it
+ * (fixed then, so signing in again never moves it); null when there is no grace period.
+ */
+export function twoFactorDeadline(owedSince: Date | null, graceDays: number): Date | null {
+  if (!owedSince || graceDays <= 0) return null;
+  return new Date(owedSince.getTime() + graceDays * 86_400_000);
 }
 
 /** Whether the user may use the admin area, through any direct or group role. */

@@ -27,6 +27,9 @@ export interface Refusal {
   hardStop: boolean;
 }
 
+/** A charge refused, or made (possibly the one that reaches the hard stop). */
+type Charge = { denied: ThrottleDenied } | { denied: null; reachesHardStop: boolean };
+
 /** How long a counter with no lock is kept after its last failure before it is forgotten. */
 const FORGET_AFTER_MS = 24 * 3600 * 1000;
 
@@ -52,11 +55,14 @@ export function attemptGuard(store: Store) {
     return gate.allowed ? null : gate;
   }
 
-  /** Charges one attempt to `target`, or refuses it; the counter is written only when charged. */
-  function charge(target: GuardedTarget, now: Date): Promise<ThrottleDenied | null> {
-    return store.attempts.change(target.key, (counter) => {
+  /**
+   * Charges one attempt to `target`, or refuses it; the counter is written only when charged.
+   * `reachesHardStop` marks the one charge that takes the counter to its hard stop.
+   */
+  function charge(target: GuardedTarget, now: Date): Promise<Charge> {
+    return store.attempts.change<Charge>(target.key, (counter) => {
       const gate = checkThrottle(counter, now, target.settings);
-      if (!gate.allowed) return { result: gate };
+      if (!gate.allowed) return { result: { denied: gate } };
       const next = recordFailure(counter, now, target.settings);
       const hardStopped =
         target.settings.hardStopFailures !== null &&
@@ -68,7 +74,7 @@ export function attemptGuard(store: Store) {
           lastFailureAt: now,
           expiresAt: hardStopped ? null : new Date(forgetAt),
         },
-        result: null,
+        result: { denied: null, reachesHardStop: hardStopped },
       };
     });
   }
@@ -84,12 +90,23 @@ export function attemptGuard(store: Store) {
       targets: GuardedTarget[],
       check: () => Promise<T | null>,
       what: 'codes' | 'attempts' = 'attempts',
-    ): Promise<{ ok: true; value: T } | { ok: false; refused: Refusal | null }> {
+    ): Promise<
+      { ok: true; value: T } | { ok: false; refused: Refusal | null; reachedHardStop: boolean }
+    > {
       const now = new Date();
+      let reachesHardStop = false;
       for (const target of targets) {
-        const denied =
-          target.counts === 'failures' ? await deniedNow(target, now) : await charge(target, now);
-        if (denied) return { ok: false, refused: refusal(denied, now, what) };
+        if (target.counts === 'failures') {
+          const denied = await deniedNow(target, now);
+          if (denied)
+            return { ok: false, refused: refusal(denied, now, what), reachedHardStop: false };
+          continue;
+        }
+        const charged = await charge(target, now);
+        if (charged.denied) {
+          return { ok: false, refused: refusal(charged.denied, now, what), reachedHardStop: false };
+        }
+        reachesHardStop ||= charged.reachesHardStop;
       }
       const value = await check();
       for (const target of targets) {
@@ -99,7 +116,9 @@ export function attemptGuard(store: Store) {
           await this.clear(target.key);
         }
       }
-      return value === null ? { ok: false, refused: null } : { ok: true, value };
+      return value === null
+        ? { ok: false, refused: null, reachedHardStop: reachesHardStop }
+        : { ok: true, value };
     },
 
     /** The refusal `target` would give an attempt now (after a failure), or null. */

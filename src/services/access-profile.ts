@@ -1,4 +1,9 @@
-import { effectiveRoles, isAdmin, twoFactorEnforcement } from '../domain/mfa-policy.ts';
+import {
+  effectiveRoles,
+  isAdmin,
+  twoFactorEnforcement,
+  type Enforcement,
+} from '../domain/mfa-policy.ts';
 import type { Store } from '../store/index.ts';
 import type { Group } from '../store/repos/groups.repo.ts';
 import type { Role } from '../store/repos/roles.repo.ts';
@@ -9,7 +14,7 @@ export interface AccessProfile {
   groups: Group[];
   effectiveRoles: Role[];
   isAdmin: boolean;
-  enforcement: { required: boolean; reasons: Array<{ role: string; group: string | null }> };
+  enforcement: Enforcement;
 }
 
 /**

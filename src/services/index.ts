@@ -1,45 +1,66 @@
+import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { KeyRing } from '../domain/secret-box.ts';
 import type { Store } from '../store/index.ts';
 import { adminRolesAndGroups } from './admin/roles-groups.ts';
 import { adminUsers } from './admin/users.ts';
+import { complianceReport } from './admin/compliance.ts';
 import { passwordFactor } from '../factors/password/password-factor.ts';
 import { attemptGuard } from '../factors/attempt-guard.ts';
 import { accountService } from './account.ts';
 import { auditTrail } from './audit.ts';
 import { healthService } from './health.ts';
+import { notificationService } from './notifications/index.ts';
 import { operatorService } from './operator.ts';
 import { signInService } from '../signin/service.ts';
-import { twoFactorService } from './two-factor.ts';
+import { twoFactorService, type Notify } from './two-factor.ts';
 import { passwordHasher } from '../factors/password/hasher.ts';
 import { rememberedBrowserFactor } from '../factors/remembered-browser/remembered-browser-factor.ts';
 import { totpFactor } from '../factors/totp/totp-factor.ts';
+import { recoveryCodeFactor } from '../factors/recovery-code/recovery-code-factor.ts';
 
 /** Application services over one store, built once in the composition root. */
-export function createServices(config: Config, store: Store, ring: KeyRing) {
+export function createServices(config: Config, store: Store, ring: KeyRing, log: Logger) {
   const passwords = passwordHasher(config.argon2);
+  const notifications = notificationService({ config, store, log });
   const audit = auditTrail(store);
   const guard = attemptGuard(store);
   const totp = totpFactor(config, store, ring, guard);
+  const recovery = recoveryCodeFactor(config, store, guard);
+  const rememberedBrowsers = rememberedBrowserFactor(config, store, totp);
+  const notify: Notify = (user, notice, origin) =>
+    notifications.notify(user, notice, { ...origin, at: new Date() });
+  const twoFactor = twoFactorService({ store, totp, recovery, audit, notify });
   return {
     passwords,
     guard,
     password: passwordFactor(config, store, passwords, guard),
     totp,
-    rememberedBrowsers: rememberedBrowserFactor(config, store, totp),
+    recovery,
+    rememberedBrowsers,
     audit,
-    account: accountService({ store, passwords, audit }),
-    twoFactor: twoFactorService({ totp, audit }),
+    notifications,
+    account: accountService({ store, passwords, audit, notifications }),
+    twoFactor,
     signin: signInService({
       store,
       totp,
+      recovery,
+      rememberedBrowsers,
+      twoFactor,
       audit,
+      notify,
       adminsNeedTwoFactor: config.adminsNeedTwoFactor,
     }),
     health: healthService(store),
     operator: operatorService({ store, audit }),
-    adminUsers: adminUsers({ store, passwords, totp, audit }),
+    adminUsers: adminUsers({ store, passwords, totp, audit, notifications }),
     adminRolesAndGroups: adminRolesAndGroups({ store, audit }),
+    compliance: complianceReport({
+      store,
+      totp,
+      adminsNeedTwoFactor: config.adminsNeedTwoFactor,
+    }),
   };
 }
 

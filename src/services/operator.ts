@@ -54,7 +54,7 @@ export function operatorService(deps: { store: Store; audit: AuditTrail }) {
     /** Creates the role unless one has this name; `created` says which happened. */
     async ensureRole(
       actor: Actor,
-      input: { name: string; enforce2fa: boolean; admin: boolean },
+      input: { name: string; enforce2fa: boolean; enforce2faGraceDays?: number; admin: boolean },
     ): Promise<{ role: Role; created: boolean }> {
       const existing = await store.roles.findByName(input.name);
       if (existing) return { role: existing, created: false };

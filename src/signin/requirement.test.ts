@@ -8,7 +8,15 @@ import {
   type RequestFacts,
 } from './requirement.ts';
 
-const plain: AccountFacts = { hasSecondFactor: false, enforcedByRole: false, isAdmin: false };
+const plain: AccountFacts = {
+  hasSecondFactor: false,
+  enforcedByRole: false,
+  graceUntil: null,
+  isAdmin: false,
+};
+const now = new Date('2026-11-23T12:00:00Z');
+const tomorrow = new Date('2026-11-24T12:00:00Z');
+const yesterday = new Date('2026-11-22T12:00:00Z');
 const none: RequestFacts = { clientRequiresMfa: false };
 const essentialMulti = { acrClaim: { essential: true, value: ACR_MULTI_FACTOR } };
 
@@ -64,8 +72,37 @@ describe('signInRequirement', () => {
       'second-factor',
     ],
     ['essential acr multi, role enforces', { enforcedByRole: true }, essentialMulti, 'enroll'],
+    ['role enforces, in grace', { enforcedByRole: true, graceUntil: tomorrow }, {}, 'remind'],
+    ['role enforces, grace over', { enforcedByRole: true, graceUntil: yesterday }, {}, 'enroll'],
+    ['role enforces, grace ends now', { enforcedByRole: true, graceUntil: now }, {}, 'enroll'],
+    [
+      'in grace, but the client requires MFA',
+      { enforcedByRole: true, graceUntil: tomorrow },
+      { clientRequiresMfa: true },
+      'enroll',
+    ],
+    [
+      'in grace, but an admin',
+      { enforcedByRole: true, graceUntil: tomorrow, isAdmin: true },
+      {},
+      'enroll',
+    ],
+    [
+      'in grace, but the request insists on multi-factor',
+      { enforcedByRole: true, graceUntil: tomorrow },
+      essentialMulti,
+      'enroll',
+    ],
+    [
+      'in grace, own authenticator',
+      { enforcedByRole: true, graceUntil: tomorrow, hasSecondFactor: true },
+      {},
+      'second-factor',
+    ],
   ])('%s → %s', (_name, account, request, kind) => {
-    expect(signInRequirement({ ...plain, ...account }, { ...none, ...request }).kind).toBe(kind);
+    expect(signInRequirement({ ...plain, ...account }, { ...none, ...request }, now).kind).toBe(
+      kind,
+    );
   });
 
   it('says why enrollment is mandatory, role first', () => {
@@ -73,29 +110,44 @@ describe('signInRequirement', () => {
       signInRequirement(
         { ...plain, enforcedByRole: true, isAdmin: true },
         { clientRequiresMfa: true },
+        now,
       ),
     ).toEqual({
       kind: 'enroll',
       because: 'role',
     });
-    expect(signInRequirement({ ...plain, isAdmin: true }, { clientRequiresMfa: true })).toEqual({
+    expect(
+      signInRequirement({ ...plain, isAdmin: true }, { clientRequiresMfa: true }, now),
+    ).toEqual({
       kind: 'enroll',
       because: 'client',
     });
   });
+
+  it('reminds with the deadline while the grace period lasts', () => {
+    expect(
+      signInRequirement({ ...plain, enforcedByRole: true, graceUntil: tomorrow }, none, now),
+    ).toEqual({ kind: 'remind', until: tomorrow });
+  });
 });
 
 describe('needsSecondFactor and sessionMeets', () => {
-  const password = signInRequirement(plain, none);
-  const code = signInRequirement({ ...plain, hasSecondFactor: true }, none);
-  const enroll = signInRequirement({ ...plain, enforcedByRole: true }, none);
-  const unmet = signInRequirement(plain, { ...none, ...essentialMulti });
+  const password = signInRequirement(plain, none, now);
+  const code = signInRequirement({ ...plain, hasSecondFactor: true }, none, now);
+  const enroll = signInRequirement({ ...plain, enforcedByRole: true }, none, now);
+  const unmet = signInRequirement(plain, { ...none, ...essentialMulti }, now);
+  const remind = signInRequirement(
+    { ...plain, enforcedByRole: true, graceUntil: tomorrow },
+    none,
+    now,
+  );
 
   it.each([
     [password, false, true, true],
     [code, true, false, true],
     [enroll, true, false, true],
     [unmet, false, false, true],
+    [remind, false, true, true],
   ])(
     '%o: needs a factor %s; password session meets it %s; mfa session %s',
     (req, needs, pwd, mfa) => {

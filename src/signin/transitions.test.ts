@@ -6,6 +6,8 @@ const password: Requirement = { kind: 'password', acr: 'urn:twofold:acr:single-f
 const secondFactor: Requirement = { kind: 'second-factor', because: 'own' };
 const enroll: Requirement = { kind: 'enroll', because: 'role' };
 const unmet: Requirement = { kind: 'unmet' };
+const until = new Date('2026-12-01T00:00:00Z');
+const remind: Requirement = { kind: 'remind', until };
 
 describe('afterPassword', () => {
   it.each<[string, Requirement, boolean, SignInStep]>([
@@ -31,6 +33,7 @@ describe('afterPassword', () => {
       { step: 'enroll', because: 'role' },
     ],
     ['unmet request', unmet, false, { step: 'unmet' }],
+    ['grace period running', remind, false, { step: 'remind', until }],
   ])('%s', (_name, requirement, rememberedBrowser, next) => {
     expect(afterPassword(requirement, { rememberedBrowser })).toEqual(next);
   });

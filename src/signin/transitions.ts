@@ -10,6 +10,7 @@ export type SignInStep =
   | { step: 'done'; second: SecondFactor | null }
   | { step: 'code' }
   | { step: 'enroll'; because: 'role' | 'client' | 'admin' }
+  | { step: 'remind'; until: Date }
   | { step: 'unmet' };
 
 /** What the browser presented besides the password. */
@@ -20,7 +21,8 @@ export interface PresentedFactors {
 
 /**
  * The transition out of the password step (docs/signin.md): finish, ask for the code (a
- * remembered browser stands in for it), lead into mandatory enrollment, or refuse.
+ * remembered browser stands in for it), lead into mandatory enrollment, remind of a grace
+ * period's deadline, or refuse.
  */
 export function afterPassword(requirement: Requirement, presented: PresentedFactors): SignInStep {
   switch (requirement.kind) {
@@ -32,6 +34,8 @@ export function afterPassword(requirement: Requirement, presented: PresentedFact
         : { step: 'code' };
     case 'enroll':
       return { step: 'enroll', because: requirement.because };
+    case 'remind':
+      return { step: 'remind', until: requirement.until };
     case 'unmet':
       return { step: 'unmet' };
   }

@@ -9,13 +9,23 @@ import { securityHeaders } from './middleware/security-headers.ts';
 import { loginRoutes } from './interaction/login.routes.ts';
 import { consentRoutes } from './interaction/consent.routes.ts';
 import { secondFactorRoutes } from './interaction/second-factor.routes.ts';
+import { graceReminderRoutes } from './interaction/grace-reminder.routes.ts';
 import { consoleSessionRoutes } from './console/session.ts';
 import { profileRoutes } from './account/profile.routes.ts';
 import { accountTwoFactorRoutes } from './account/two-factor.routes.ts';
 import { adminApiRouters } from './admin/api/index.ts';
 import { adminPageRouters } from './admin/pages/index.ts';
 
-const stylesheet = readFileSync(join(PROJECT_ROOT, 'public', 'app.css'));
+/** The files under `/static/`: the stylesheet and the small scripts the CSP allows ('self'). */
+const STATIC_FILES = new Map(
+  [
+    ['app.css', 'text/css'],
+    ['recovery-codes.js', 'text/javascript'],
+  ].map(([name, type]) => [
+    name,
+    { type, body: readFileSync(join(PROJECT_ROOT, 'public', name ?? '')) },
+  ]),
+);
 
 /** How long `/readyz` waits for the database's answer to a ping. */
 const READINESS_TIMEOUT_MS = 1000;
@@ -34,10 +44,12 @@ function baseRoutes(deps: WebDeps): Router {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: ready ? 'ready' : 'unavailable' };
   });
-  router.get('/static/app.css', (ctx) => {
-    ctx.type = 'text/css';
+  router.get('/static/:name', (ctx, next) => {
+    const file = STATIC_FILES.get(ctx.params.name ?? '');
+    if (!file) return next();
+    ctx.type = file.type ?? 'application/octet-stream';
     ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = stylesheet;
+    ctx.body = file.body;
   });
   router.get('/', (ctx) => ctx.redirect('/account'));
   return router;
@@ -55,6 +67,7 @@ export function createApp(deps: WebDeps): Koa {
     baseRoutes(deps),
     loginRoutes(deps),
     secondFactorRoutes(deps),
+    graceReminderRoutes(deps),
     consentRoutes(deps),
     consoleSessionRoutes(deps),
     profileRoutes(deps),

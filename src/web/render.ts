@@ -1,6 +1,21 @@
 import { join } from 'node:path';
 import pug from 'pug';
 
+const MOMENT = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  timeZone: 'UTC',
+  timeZoneName: 'short',
+});
+
+/** A moment as pages show it, unambiguous for every reader: "1 December 2026 at 18:48 UTC". */
+export function formatMoment(date: Date): string {
+  return MOMENT.format(date);
+}
+
 /**
  * Compiles pug views once and renders them with HTML escaping on (pug's `=` escapes). `isDev`
  * recompiles on every render so template edits show without a restart.
@@ -13,7 +28,7 @@ export function createRenderer(viewsDir: string, options: { productName: string;
       template = pug.compileFile(join(viewsDir, `${view}.pug`), { basedir: viewsDir });
       if (!options.isDev) cache.set(view, template);
     }
-    return template({ productName: options.productName, ...locals });
+    return template({ productName: options.productName, formatMoment, ...locals });
   };
 }
 

@@ -49,10 +49,11 @@ describe('Profile page: self-service two-factor authentication', () => {
     expect(wrong.html).toContain('not correct');
     expect(await op.services.totp.status(user.id)).toBeNull();
 
-    const done = await postForm(browser, wrong, '/account/2fa/enable', {
+    const codes = await postForm(browser, wrong, '/account/2fa/enable', {
       code: totpCodeAt(secret, Date.now()),
     });
-    expect(done.url).toBe(`${op.url}/account?notice=enabled`);
+    expect(codes.html).toContain('I have saved these codes');
+    const done = await openConsole(browser, `${op.url}/account?notice=enabled`);
     expect(done.html).toContain('Disable Two-Factor Authentication');
     expect((await op.services.totp.status(user.id))?.enabledAt).toBeInstanceOf(Date);
     // The secret is stored sealed in the credentials collection, never as text.

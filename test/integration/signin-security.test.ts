@@ -200,7 +200,9 @@ describe('a password alone never sets up or passes the second factor', () => {
     const app = new Authenticator(s2, op.config.totp.window);
     const action = page.url.endsWith('/account/2fa/enable') ? '/account/2fa/enable' : '/enroll';
     if (action === '/enroll') expect(page.url).toMatch(/\/interaction\/[^/]+\/enroll$/);
-    const done = await postForm(own, page, action, { code: await app.next() });
+    const enrolled = await postForm(own, page, action, { code: await app.next() });
+    expect(enrolled.html).toContain('I have saved these codes');
+    const done = action === '/enroll' ? await postForm(own, enrolled, '/continue', {}) : enrolled;
     expect(done.url).toContain(`${op.url}/account`);
     expect(await twoFactorOn(op, user.id)).toBe(true);
     expect(s2).not.toBe(s1);

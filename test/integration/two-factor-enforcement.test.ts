@@ -13,6 +13,7 @@ import {
   ACR_MULTI,
   Authenticator,
   claimsAt,
+  confirmEnrollment,
   finishEnrollment,
   isEnrollPage,
   isOtpPage,
@@ -143,9 +144,12 @@ describe('mandatory 2FA enrollment during sign-in (role enforcement)', () => {
     expect(newSecret).not.toBe(oldSecret);
     expect(await op.services.totp.status(user.id)).toBeNull();
 
-    const done = await post(browser, produce, expired.next, '/enroll', {
-      code: await new Authenticator(newSecret).next(),
-    });
+    const done = await confirmEnrollment(
+      browser,
+      produce,
+      expired.next,
+      await new Authenticator(newSecret).next(),
+    );
     expect((await claimsAt(produce, done.next, pending)).amr).toEqual(['pwd', 'otp', 'mfa']);
   });
 

@@ -33,6 +33,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class Authenticator {
   lastStep = -Infinity;
+  /** The recovery codes shown when this authenticator was turned on. */
+  recoveryCodes: string[] = [];
   readonly secret: string;
   readonly window: number;
   constructor(secret: string, window = 1) {
@@ -110,6 +112,34 @@ export async function post(
   };
 }
 
+/** The recovery codes listed on a page that shows them once. */
+export function recoveryCodesFromPage(html: string): string[] {
+  const list = /<ol class="recovery-codes" id="recovery-codes">(.*?)<\/ol>/s.exec(html)?.[1] ?? '';
+  return [...list.matchAll(/<code>([^<]+)<\/code>/g)].map((match) => match[1] ?? '');
+}
+
+/**
+ * Posts a correct code on the sign-in's set-up page and, on the recovery-codes page it leads to,
+ * "I have saved these codes": the codes shown and the step after (the callback, or a consent).
+ */
+export async function confirmEnrollment(
+  browser: HttpBrowser,
+  rp: TestRp,
+  step: Step,
+  code: string,
+): Promise<{ codes: string[]; codesPage: Step; next: Step }> {
+  const enrolled = await post(browser, rp, step, '/enroll', { code });
+  if (
+    enrolled.response.status !== 200 ||
+    !enrolled.next.html.includes('I have saved these codes')
+  ) {
+    throw new Error(`enrollment refused: ${enrolled.response.status}`);
+  }
+  const codes = recoveryCodesFromPage(enrolled.next.html);
+  const { next } = await post(browser, rp, enrolled.next, '/continue', {});
+  return { codes, codesPage: enrolled.next, next };
+}
+
 /** True when the step is our code page. */
 export function isOtpPage(step: Step): boolean {
   return step.status === 200 && /\/interaction\/[^/]+\/otp$/.test(step.url);
@@ -133,7 +163,8 @@ export async function finishEnrollment(
   window = 1,
 ): Promise<{ app: Authenticator; step: Step }> {
   const app = new Authenticator(secretFromPage(step.html), window);
-  const { next } = await post(browser, rp, step, '/enroll', { code: await app.next() });
+  const { codes, next } = await confirmEnrollment(browser, rp, step, await app.next());
+  app.recoveryCodes = codes;
   return { app, step: next };
 }
 
@@ -162,7 +193,8 @@ export async function enrollFromProfile(
   }
   const app = new Authenticator(secretFromPage(page.html), op.config.totp.window);
   const done = await postForm(browser, page, '/account/2fa/enable', { code: await app.next() });
-  if (!done.url.includes('/account')) throw new Error(`enrollment did not finish: ${done.url}`);
+  app.recoveryCodes = recoveryCodesFromPage(done.html);
+  if (app.recoveryCodes.length !== 10) throw new Error(`enrollment did not finish: ${done.url}`);
   return app;
 }
 

@@ -12,6 +12,7 @@ import {
 import type { Store } from '../../store/index.ts';
 import type { User } from '../../store/repos/users.repo.ts';
 import type { AttemptGuard } from '../attempt-guard.ts';
+import { guardedCodeCheck, secondFactorCounter, type CodeCheck } from '../code-check.ts';
 
 /** What the set-up screen shows: the secret as text and as a QR code of the otpauth URI. */
 export interface EnrollmentScreen {
@@ -22,10 +23,7 @@ export interface EnrollmentScreen {
   expiresAt: Date;
 }
 
-/** Outcome of checking a code; `message` is safe to show to the user. */
-export type CodeCheck =
-  | { ok: true }
-  | { ok: false; status: 400 | 401 | 403 | 429; message: string; retryAfterSeconds?: number };
+export type { CodeCheck } from '../code-check.ts';
 
 /** Whether a user's second-factor sign-in is slowed down or stopped, and since when. */
 export interface OtpLock {
@@ -55,7 +53,7 @@ const CODE_PATTERN = /^\d{6}$/;
  */
 export function totpFactor(config: Config, store: Store, ring: KeyRing, guard: AttemptGuard) {
   const settings: ThrottleSettings = { ...config.otpThrottle };
-  const counterOf = (userId: string) => ({ key: `otp:account:${userId}`, settings });
+  const counterOf = (userId: string) => secondFactorCounter(settings, userId);
 
   async function screenFor(user: User, secret: string, expiresAt: Date): Promise<EnrollmentScreen> {
     const otpauthUri = buildOtpauthUri({
@@ -90,41 +88,26 @@ export function totpFactor(config: Config, store: Store, ring: KeyRing, guard: A
   ): Promise<CodeCheck> {
     const typed = code.replace(/\s+/g, '');
     if (!CODE_PATTERN.test(typed)) return { ok: false, status: 400, message: MALFORMED };
-    let replayed = false;
-    const counter = counterOf(userId);
-    const outcome = await guard.attempt(
-      [counter],
+    const result = await guardedCodeCheck(
+      guard,
+      counterOf(userId),
       async () => {
-        const result = verifyTotp({
+        const verdict = verifyTotp({
           secret,
           code: typed,
           nowMs: Date.now(),
           window: config.totp.window,
           lastUsedStep,
         });
-        if (result.ok && (await accept(result.step))) return true;
-        replayed = result.ok || (!result.ok && result.reason === 'replayed');
-        return null;
+        if (verdict.ok && (await accept(verdict.step))) return { accepted: true };
+        return { refused: verdict.ok || verdict.reason === 'replayed' ? 'replayed' : 'wrong' };
       },
-      'codes',
+      {
+        wrong: 'That code is not correct. Check your authenticator app and try again.',
+        replayed: 'That code was already used. Wait for the next code in your app.',
+      },
     );
-    if (outcome.ok) return { ok: true };
-    const refused = outcome.refused ?? (await guard.refusalNow(counter, 'codes'));
-    if (refused) {
-      return {
-        ok: false,
-        status: 429,
-        message: refused.message,
-        ...(refused.retryAfterSeconds ? { retryAfterSeconds: refused.retryAfterSeconds } : {}),
-      };
-    }
-    return {
-      ok: false,
-      status: 401,
-      message: replayed
-        ? 'That code was already used. Wait for the next code in your app.'
-        : 'That code is not correct. Check your authenticator app and try again.',
-    };
+    return result.ok ? { ok: true } : result;
   }
 
   return {
@@ -144,10 +127,8 @@ export function totpFactor(config: Config, store: Store, ring: KeyRing, guard: A
      * app works, so a misconfigured app cannot lock the user out.
      */
     async begin(user: User, channel: string): Promise<EnrollmentScreen> {
-      const pending = await store.enrollments.find(channel, user.id);
-      if (pending) {
-        return screenFor(user, openSecret(ring, pending.sealedSecret, user.id), pending.expiresAt);
-      }
+      const pending = await this.pending(user, channel);
+      if (pending) return pending;
       const secret = generateTotpSecret();
       const expiresAt = new Date(Date.now() + config.totp.enrollmentMinutes * 60_000);
       await store.enrollments.save({
@@ -157,6 +138,14 @@ export function totpFactor(config: Config, store: Store, ring: KeyRing, guard: A
         expiresAt,
       });
       return screenFor(user, secret, expiresAt);
+    },
+
+    /** The set-up pending on `channel`, without starting one; null when there is none. */
+    async pending(user: User, channel: string): Promise<EnrollmentScreen | null> {
+      const pending = await store.enrollments.find(channel, user.id);
+      return pending
+        ? screenFor(user, openSecret(ring, pending.sealedSecret, user.id), pending.expiresAt)
+        : null;
     },
 
     /**
@@ -216,9 +205,13 @@ export function totpFactor(config: Config, store: Store, ring: KeyRing, guard: A
       );
     },
 
-    /** Turns the factor off: the credential, any set-up in progress, and remembered browsers. */
+    /**
+     * Turns the factor off: the credential, any set-up in progress, remembered browsers, and the
+     * recovery codes that back it up (without an authenticator they would be a second password).
+     */
     async remove(userId: string): Promise<void> {
       await store.credentials.removeTotp(userId);
+      await store.credentials.removeRecoveryCodes(userId);
       await store.enrollments.discardForUser(userId);
       await store.rememberedBrowsers.revokeAllForUser(userId);
       await guard.clear(counterOf(userId).key);

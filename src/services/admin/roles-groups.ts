@@ -79,7 +79,7 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
 
     async createRole(
       actor: Actor,
-      input: { name: string; enforce2fa: boolean; admin: boolean },
+      input: { name: string; enforce2fa: boolean; enforce2faGraceDays?: number; admin: boolean },
     ): Promise<Role> {
       const role = await store.roles.create(input);
       await audit.record(
@@ -87,7 +87,11 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
         'role.create',
         { type: 'role', id: role.id, label: role.name },
         'success',
-        { enforce2fa: role.enforce2fa, admin: role.admin },
+        {
+          enforce2fa: role.enforce2fa,
+          enforce2faGraceDays: role.enforce2faGraceDays,
+          admin: role.admin,
+        },
       );
       return role;
     },
@@ -95,7 +99,7 @@ export function adminRolesAndGroups(deps: { store: Store; audit: AuditTrail }) {
     async updateRole(
       actor: Actor,
       id: string,
-      input: { name?: string; enforce2fa?: boolean; admin?: boolean },
+      input: { name?: string; enforce2fa?: boolean; enforce2faGraceDays?: number; admin?: boolean },
     ): Promise<Role> {
       const before = await mustRole(id);
       if (before.admin && input.admin === false) {

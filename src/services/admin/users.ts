@@ -5,8 +5,10 @@ import type { User } from '../../store/repos/users.repo.ts';
 import { loadAccessProfile, type AccessProfile } from '../access-profile.ts';
 import { endAllSessions } from '../account-security.ts';
 import type { Actor, AuditTrail } from '../audit.ts';
+import type { NotificationService } from '../notifications/index.ts';
 import { adminRemainsAfter } from './admin-guard.ts';
 import { assertGroupsExist, assertRolesExist } from './references.ts';
+import { twoFactorDeadline } from '../../domain/mfa-policy.ts';
 import type { PasswordHasher } from '../../factors/password/hasher.ts';
 import type { OtpLock, TotpFactor, TotpStatus } from '../../factors/totp/totp-factor.ts';
 
@@ -31,6 +33,10 @@ export interface AdminUserView {
   } | null;
   twoFactorRequired: boolean;
   twoFactorRequiredBy: Array<{ role: string; group: string | null }>;
+  /** While a role's grace period runs: when the user must have 2FA (ISO 8601), else null. */
+  twoFactorDeadline: string | null;
+  /** Unused recovery codes, or null when the user has none. */
+  recoveryCodesLeft: number | null;
   isAdmin: boolean;
   createdAt: string;
   updatedAt: string;
@@ -61,7 +67,12 @@ export function toAdminView(
   profile: AccessProfile,
   totp: TotpStatus | null,
   lock: OtpLock,
+  recoveryCodesLeft: number | null,
 ): AdminUserView {
+  const deadline =
+    totp === null
+      ? twoFactorDeadline(user.twoFactorOwedSince, profile.enforcement.graceDays)
+      : null;
   const locked = lock.hardStop || lock.lockedUntil !== null;
   return {
     id: user.id,
@@ -81,6 +92,8 @@ export function toAdminView(
       : null,
     twoFactorRequired: profile.enforcement.required,
     twoFactorRequiredBy: profile.enforcement.reasons,
+    twoFactorDeadline: profile.enforcement.required ? (deadline?.toISOString() ?? null) : null,
+    recoveryCodesLeft: totp === null ? null : recoveryCodesLeft,
     isAdmin: profile.isAdmin,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
@@ -99,22 +112,26 @@ async function checkIds(
 /**
  * User administration with the product's guard rails: admins can turn a user's 2FA off but never
  * on, a new password or disabling ends the user's sessions and remembered browsers, and the last
- * admin cannot remove their own admin access or disable themselves.
+ * admin cannot remove their own admin access or disable themselves. The user is told by email
+ * when an administrator sets their password or turns their 2FA off.
  */
 export function adminUsers(deps: {
   store: Store;
   passwords: PasswordHasher;
   totp: TotpFactor;
   audit: AuditTrail;
+  notifications: NotificationService;
 }) {
-  const { store, passwords, totp, audit } = deps;
+  const { store, passwords, totp, audit, notifications } = deps;
 
   async function view(user: User): Promise<AdminUserView> {
+    const codes = await store.credentials.findRecoveryCodes(user.id);
     return toAdminView(
       user,
       await loadAccessProfile(store, user),
       await totp.status(user.id),
       await totp.lockOf(user.id),
+      codes ? codes.hashes.length : null,
     );
   }
 
@@ -198,7 +215,14 @@ export function adminUsers(deps: {
         await totp.remove(id);
         await audit.record(actor, 'user.2fa_disable', target, 'success', { by: 'admin' });
       }
-      return view(await mustFind(id));
+      const after = await mustFind(id);
+      // The user hears about it by email, with the administrator's address (queued, never fails).
+      const origin = { at: new Date(), ip: actor.ip ?? '', userAgent: undefined };
+      if (input.password !== undefined)
+        await notifications.notify(after, { kind: 'password.changed', by: 'admin' }, origin);
+      if (input.twoFactorEnabled === false && hadTwoFactor)
+        await notifications.notify(after, { kind: 'totp.disabled', by: 'admin' }, origin);
+      return view(after);
     },
 
     /**

@@ -4,6 +4,7 @@ const roleSchema = new Schema(
   {
     name: { type: String, required: true, trim: true, unique: true },
     enforce2fa: { type: Boolean, default: false },
+    enforce2faGraceDays: { type: Number, default: 0, min: 0 },
     admin: { type: Boolean, default: false },
   },
   { timestamps: true, collection: 'roles' },

@@ -10,6 +10,7 @@ const userSchema = new Schema(
     roleIds: { type: [Schema.Types.ObjectId], default: [] },
     groupIds: { type: [Schema.Types.ObjectId], default: [] },
     sessionEpoch: { type: Number, default: 0 },
+    twoFactorOwedSince: { type: Date, default: null },
   },
   { timestamps: true, collection: 'users' },
 );

@@ -10,6 +10,13 @@ export interface TotpCredential {
   lastUsedStep: number | null;
 }
 
+/** A user's current set of recovery codes: only their hashes, each usable once. */
+export interface RecoveryCodeSet {
+  userId: string;
+  hashes: string[];
+  generatedAt: Date;
+}
+
 interface CredentialDoc {
   _id: string;
   userId: string;
@@ -21,7 +28,17 @@ interface CredentialDoc {
   rev?: number;
 }
 
+interface RecoveryDoc {
+  _id: string;
+  userId: string;
+  type: 'recovery';
+  hashes: string[];
+  generatedAt: Date;
+  rev?: number;
+}
+
 const key = (userId: string) => `${userId}:totp`;
+const recoveryKey = (userId: string) => `${userId}:recovery`;
 
 function toCredential(doc: CredentialDoc | null): TotpCredential | null {
   if (!doc) return null;
@@ -41,6 +58,7 @@ function toCredential(doc: CredentialDoc | null): TotpCredential | null {
  */
 export function credentialsRepository(connection: Connection, consistency: Consistency) {
   const credentials = () => (connection.db as mongo.Db).collection<CredentialDoc>('credentials');
+  const recoverySets = () => (connection.db as mongo.Db).collection<RecoveryDoc>('credentials');
   const write = <T>(userId: string, task: () => Promise<T>) =>
     consistency.exclusive('credentials', key(userId), task);
 
@@ -77,6 +95,42 @@ export function credentialsRepository(connection: Connection, consistency: Consi
 
     async removeTotp(userId: string): Promise<void> {
       await write(userId, () => credentials().deleteOne({ _id: key(userId) }));
+    },
+
+    async findRecoveryCodes(userId: string): Promise<RecoveryCodeSet | null> {
+      const doc = await recoverySets().findOne({ _id: recoveryKey(userId) });
+      return doc ? { userId, hashes: doc.hashes, generatedAt: doc.generatedAt } : null;
+    },
+
+    /** Replaces the user's recovery codes with a new set: every older code stops working. */
+    async saveRecoveryCodes(set: RecoveryCodeSet): Promise<void> {
+      await compareAndSet(consistency, recoverySets(), recoveryKey(set.userId), () => ({
+        update: { $set: { ...set, type: 'recovery' } },
+        result: undefined,
+      }));
+    },
+
+    /**
+     * Spends one recovery code: `pick` chooses the matching hash among the current ones, and that
+     * hash is removed in the same compare-and-set, so of two requests with one code only one
+     * succeeds. Answers how many codes remain, or null when none matched.
+     */
+    spendRecoveryCode(
+      userId: string,
+      pick: (hashes: readonly string[]) => number,
+    ): Promise<number | null> {
+      return compareAndSet(consistency, recoverySets(), recoveryKey(userId), (doc) => {
+        const index = doc ? pick(doc.hashes) : -1;
+        if (!doc || index < 0) return { result: null };
+        const hashes = doc.hashes.filter((_, i) => i !== index);
+        return { update: { $set: { hashes } }, result: hashes.length };
+      });
+    },
+
+    async removeRecoveryCodes(userId: string): Promise<void> {
+      await consistency.exclusive('credentials', recoveryKey(userId), () =>
+        recoverySets().deleteOne({ _id: recoveryKey(userId) }),
+      );
     },
   };
 }

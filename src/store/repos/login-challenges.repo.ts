@@ -9,6 +9,8 @@ export interface LoginChallenge {
   _id: string;
   accountId: string;
   expiresAt: Date;
+  /** The user set up their authenticator in this interaction and is reading their recovery codes. */
+  enrolled?: boolean;
 }
 
 /** Login challenges keyed by interaction uid; they expire with the interaction. */
@@ -18,6 +20,10 @@ export function loginChallengesRepository(connection: Connection) {
   return {
     async save(uid: string, accountId: string, expiresAt: Date): Promise<void> {
       await collection().replaceOne({ _id: uid }, { accountId, expiresAt }, { upsert: true });
+    },
+    /** Marks that the authenticator was set up in this interaction (only the code list remains). */
+    async markEnrolled(uid: string): Promise<void> {
+      await collection().updateOne({ _id: uid }, { $set: { enrolled: true } });
     },
     async find(uid: string): Promise<LoginChallenge | null> {
       const doc = await collection().findOne({ _id: uid });

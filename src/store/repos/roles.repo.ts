@@ -9,12 +9,15 @@ export interface Role {
   id: string;
   name: string;
   enforce2fa: boolean;
+  /** Days a member who owes 2FA may still sign in without it (0: set up at the next sign-in). */
+  enforce2faGraceDays: number;
   admin: boolean;
 }
 
 export interface RoleInput {
   name: string;
   enforce2fa?: boolean;
+  enforce2faGraceDays?: number;
   admin?: boolean;
 }
 
@@ -22,6 +25,7 @@ interface LeanRole {
   _id: Types.ObjectId;
   name: string;
   enforce2fa?: boolean | null;
+  enforce2faGraceDays?: number | null;
   admin?: boolean | null;
 }
 
@@ -30,6 +34,7 @@ function toRole(doc: LeanRole): Role {
     id: doc._id.toString(),
     name: doc.name,
     enforce2fa: Boolean(doc.enforce2fa),
+    enforce2faGraceDays: doc.enforce2faGraceDays ?? 0,
     admin: Boolean(doc.admin),
   };
 }
@@ -68,6 +73,7 @@ export function rolesRepository(connection: Connection, catalog: CatalogCache) {
         const doc = await Roles.create({
           name: input.name.trim(),
           enforce2fa: input.enforce2fa ?? false,
+          enforce2faGraceDays: input.enforce2faGraceDays ?? 0,
           admin: input.admin ?? false,
         });
         return changed(toRole(doc.toObject() as LeanRole));

@@ -16,6 +16,8 @@ export interface User {
   roleIds: string[];
   groupIds: string[];
   sessionEpoch: number;
+  /** When a role's enforcement first reached this user without 2FA (the grace period's start). */
+  twoFactorOwedSince: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -49,6 +51,7 @@ function toUser(doc: LeanUser): User {
     roleIds: (doc.roleIds ?? []).map(String),
     groupIds: (doc.groupIds ?? []).map(String),
     sessionEpoch: doc.sessionEpoch ?? 0,
+    twoFactorOwedSince: doc.twoFactorOwedSince ?? null,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
@@ -203,6 +206,24 @@ export function usersRepository(connection: Connection, consistency: Consistency
 
     async setPassword(id: string, passwordHash: string): Promise<User | null> {
       return this.bumpEpoch(id, { passwordHash, passwordChangedAt: new Date() });
+    },
+
+    /**
+     * Records when the user first owed 2FA, once: a later call never moves it, so signing in
+     * again does not renew a grace period.
+     */
+    async markTwoFactorOwed(id: string, at: Date): Promise<Date> {
+      return write(id, async () => {
+        const doc = await Users.findById(id, { twoFactorOwedSince: 1 }).lean();
+        if (doc?.twoFactorOwedSince) return doc.twoFactorOwedSince;
+        await Users.updateOne({ _id: id }, { $set: { twoFactorOwedSince: at } });
+        return at;
+      });
+    },
+
+    /** Forgets the grace period's start (2FA is on now, or an admin reset it and it starts anew). */
+    async clearTwoFactorOwed(id: string): Promise<void> {
+      await write(id, () => Users.updateOne({ _id: id }, { $set: { twoFactorOwedSince: null } }));
     },
 
     /** Upgrades a hash to current parameters without ending sessions (same password). */

@@ -1,10 +1,13 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { twoFactorDeadline } from '../../domain/mfa-policy.ts';
 import { PASSWORD_MAX_LENGTH } from '../../domain/password-policy.ts';
+import { RECOVERY_CODES_LOW } from '../../factors/recovery-code/recovery-code-factor.ts';
 import { mustKeepTwoFactor } from '../../services/access-profile.ts';
 import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
+import { originOf } from '../origin.ts';
 import { csrfField, csrfOnlyForm, readVerifiedForm } from '../middleware/csrf.ts';
 import { requireConsoleUser } from '../console/session.ts';
 import { answerRefusal } from '../refusal.ts';
@@ -14,6 +17,8 @@ const NOTICES: Record<string, string> = {
   disabled: 'Two-factor authentication is off.',
   password: 'Your password was changed. You were signed out everywhere else.',
   browser: 'That browser will be asked for a code again.',
+  codes: 'Your new recovery codes are saved. The old ones no longer work.',
+  replaced: 'Your new authenticator app is set up. The old one no longer works.',
 };
 
 const passwordForm = z.object({
@@ -34,6 +39,9 @@ export function profileRoutes(deps: WebDeps): Router {
     ctx.body = deps.render('account/profile', {
       user,
       totp: await deps.services.totp.status(user.id),
+      recoveryLeft: await deps.services.recovery.remaining(user.id),
+      recoveryLow: RECOVERY_CODES_LOW,
+      deadline: twoFactorDeadline(user.twoFactorOwedSince, profile.enforcement.graceDays),
       isAdmin: profile.isAdmin,
       enforcement: profile.enforcement,
       keepOnBecause: mustKeepTwoFactor(profile),
@@ -70,7 +78,7 @@ export function profileRoutes(deps: WebDeps): Router {
         passwordError: proven ? proven.message : 'Your current password is not correct.',
       });
     }
-    await account.changePassword(user, form.password, ctx.ip);
+    await account.changePassword(user, form.password, originOf(ctx));
     ctx.status = 303;
     ctx.redirect('/account/login?return_to=/account%3Fnotice%3Dpassword');
   });

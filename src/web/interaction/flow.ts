@@ -98,10 +98,13 @@ export async function saveChallenge(
   await deps.services.signin.saveChallenge(details.uid, user, expiresAt);
 }
 
+/** The page of each step that follows the password. */
+const SECOND_STEP_PAGES = { code: 'otp', enroll: 'enroll', remind: 'reminder' } as const;
+
 /**
  * Routes the user after the first factor (src/signin/transitions.ts): straight through, to the
- * code page (a remembered browser stands in for the code), to mandatory enrollment, or back to
- * the relying party with `unmet_authentication_requirements`.
+ * code page (a remembered browser stands in for the code), to mandatory enrollment, to the
+ * grace period's reminder, or back to the relying party with `unmet_authentication_requirements`.
  */
 export async function continueAfterPassword(
   ctx: Context,
@@ -126,8 +129,9 @@ export async function continueAfterPassword(
       });
     case 'code':
     case 'enroll':
+    case 'remind':
       await saveChallenge(deps, details, user);
       ctx.status = 303;
-      ctx.redirect(`/interaction/${details.uid}/${next.step === 'code' ? 'otp' : 'enroll'}`);
+      ctx.redirect(`/interaction/${details.uid}/${SECOND_STEP_PAGES[next.step]}`);
   }
 }

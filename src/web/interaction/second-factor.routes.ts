@@ -2,11 +2,14 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.ts';
+import type { Requirement } from '../../signin/requirement.ts';
 import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
-import { csrfField, readVerifiedForm } from '../middleware/csrf.ts';
-import { challengedUser, finishLogin, requirementOf, type InteractionDetails } from './flow.ts';
+import { csrfField, csrfOnlyForm, readVerifiedForm } from '../middleware/csrf.ts';
+import { originOf } from '../origin.ts';
+import { recoveryCodesView } from '../recovery-codes-view.ts';
 import { answerRefusal } from '../refusal.ts';
+import { challengedUser, finishLogin, requirementOf, type InteractionDetails } from './flow.ts';
 
 const codeForm = z.object({
   code: z.string().max(64),
@@ -14,10 +17,19 @@ const codeForm = z.object({
   csrf: csrfField,
 });
 
+const recoveryForm = z.object({ code: z.string().max(64), csrf: csrfField });
+
+/** Whether the requirement lets this sign-in set up an authenticator (mandatory or in grace). */
+function mayEnroll(
+  requirement: Requirement,
+): requirement is Extract<Requirement, { kind: 'enroll' | 'remind' }> {
+  return requirement.kind === 'enroll' || requirement.kind === 'remind';
+}
+
 /**
- * The second step of sign-in: the code page for users with 2FA, and mandatory enrollment for
- * users who must use 2FA but have not set it up. Both need a login challenge created by the
- * password step in this same browser's interaction.
+ * The second step of sign-in: the code page (or a recovery code) for users with 2FA, and the
+ * set-up for users who must use 2FA but have not set it up, which ends with their recovery codes.
+ * All need a login challenge created by the password step in this same browser's interaction.
  */
 export function secondFactorRoutes(deps: WebDeps): Router {
   const router = new Router();
@@ -25,37 +37,41 @@ export function secondFactorRoutes(deps: WebDeps): Router {
   /** A set-up started at sign-in belongs to this interaction only (docs/signin.md). */
   const channelOf = (details: InteractionDetails) => `interaction:${details.uid}`;
 
-  const renderOtp = (
-    ctx: Context,
-    details: InteractionDetails,
-    extra: Record<string, unknown> = {},
-  ) => {
+  const page = (ctx: Context, view: string, details: InteractionDetails, locals: object) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
-    ctx.body = deps.render('interaction/otp', {
-      uid: details.uid,
-      csrf: deps.csrf.token(ctx),
+    ctx.body = deps.render(view, { uid: details.uid, csrf: deps.csrf.token(ctx), ...locals });
+  };
+
+  const renderOtp = (ctx: Context, details: InteractionDetails, extra: object = {}) =>
+    page(ctx, 'interaction/otp', details, {
       rememberDays: deps.config.rememberBrowserDays,
       ...extra,
     });
-  };
 
   const renderEnroll = async (
     ctx: Context,
     details: InteractionDetails,
     user: User,
-    extra: Record<string, unknown> = {},
+    requirement: Requirement,
+    extra: object = {},
   ) => {
     const screen = await totp.begin(user, channelOf(details));
-    ctx.set('Cache-Control', 'no-store');
-    ctx.type = 'html';
-    ctx.body = deps.render('interaction/enroll', {
-      uid: details.uid,
-      csrf: deps.csrf.token(ctx),
+    page(ctx, 'interaction/enroll', details, {
       screen,
       issuer: deps.config.totp.issuer,
+      deadline: requirement.kind === 'remind' ? requirement.until : null,
       ...extra,
     });
+  };
+
+  /** The requirement, refused unless it lets this sign-in set up an authenticator. */
+  const enrollmentRequirement = async (details: InteractionDetails, user: User) => {
+    const requirement = await requirementOf(deps, details, user);
+    if (!mayEnroll(requirement)) {
+      throw new AppError('forbidden', 'Set up two-factor authentication from your Profile page.');
+    }
+    return requirement;
   };
 
   router.get('/interaction/:uid/otp', async (ctx) => {
@@ -68,13 +84,13 @@ export function secondFactorRoutes(deps: WebDeps): Router {
   router.post('/interaction/:uid/otp', async (ctx) => {
     const { details, user } = await challengedUser(ctx, deps);
     const form = await readVerifiedForm(ctx, deps.csrf, codeForm);
-    const check = await signin.verifyCode(user, form.code, ctx.ip);
+    const check = await signin.verifyCode(user, form.code, originOf(ctx));
     if (!check.ok) {
       answerRefusal(ctx, check.status, check.retryAfterSeconds);
-      return renderOtp(ctx, details, { error: check.message });
+      return renderOtp(ctx, details, { error: check.message, remember: form.remember === 'on' });
     }
     if (form.remember === 'on') {
-      const token = await rememberedBrowsers.remember(user, ctx.get('user-agent'));
+      const token = await signin.rememberBrowser(user, originOf(ctx));
       if (token) {
         ctx.cookies.set(rememberedBrowsers.cookieName, token, {
           httpOnly: true,
@@ -90,27 +106,58 @@ export function secondFactorRoutes(deps: WebDeps): Router {
     await finishLogin(ctx, deps, details, user, 'otp');
   });
 
+  router.get('/interaction/:uid/recovery', async (ctx) => {
+    const { details, user } = await challengedUser(ctx, deps);
+    if (!(await totp.status(user.id)))
+      return void ctx.redirect(`/interaction/${details.uid}/enroll`);
+    page(ctx, 'interaction/recovery', details, {});
+  });
+
+  router.post('/interaction/:uid/recovery', async (ctx) => {
+    const { details, user } = await challengedUser(ctx, deps);
+    const form = await readVerifiedForm(ctx, deps.csrf, recoveryForm);
+    const check = await signin.verifyRecoveryCode(user, form.code, originOf(ctx));
+    if (!check.ok) {
+      answerRefusal(ctx, check.status, check.retryAfterSeconds);
+      return page(ctx, 'interaction/recovery', details, { error: check.message });
+    }
+    await finishLogin(ctx, deps, details, user, 'recovery_code');
+  });
+
   router.get('/interaction/:uid/enroll', async (ctx) => {
     const { details, user } = await challengedUser(ctx, deps);
     if (await totp.status(user.id)) return void ctx.redirect(`/interaction/${details.uid}/otp`);
-    const requirement = await requirementOf(deps, details, user);
-    if (requirement.kind !== 'enroll') {
-      throw new AppError('forbidden', 'Set up two-factor authentication from your Profile page.');
-    }
-    await renderEnroll(ctx, details, user, { enforced: true, because: requirement.because });
+    const requirement = await enrollmentRequirement(details, user);
+    await renderEnroll(ctx, details, user, requirement);
   });
 
   router.post('/interaction/:uid/enroll', async (ctx) => {
     const { details, user } = await challengedUser(ctx, deps);
     const form = await readVerifiedForm(ctx, deps.csrf, codeForm);
-    const requirement = await requirementOf(deps, details, user);
-    if (requirement.kind !== 'enroll') {
-      throw new AppError('forbidden', 'Set up two-factor authentication from your Profile page.');
+    const requirement = await enrollmentRequirement(details, user);
+    const result = await twoFactor.enable(
+      user,
+      channelOf(details),
+      form.code,
+      originOf(ctx),
+      'sign-in',
+    );
+    if (!result.ok) {
+      answerRefusal(ctx, result.status, result.retryAfterSeconds);
+      return renderEnroll(ctx, details, user, requirement, { error: result.message });
     }
-    const check = await twoFactor.enable(user, channelOf(details), form.code, ctx.ip, 'sign-in');
-    if (!check.ok) {
-      answerRefusal(ctx, check.status, check.retryAfterSeconds);
-      return renderEnroll(ctx, details, user, { error: check.message, enforced: true });
+    await signin.enrolled(details.uid);
+    page(ctx, 'interaction/recovery-codes', details, {
+      ...recoveryCodesView(result.recoveryCodes, user, deps.config.totp.issuer),
+    });
+  });
+
+  // "I have saved these codes": the sign-in that set up the authenticator finishes here.
+  router.post('/interaction/:uid/continue', async (ctx) => {
+    const { details, user } = await challengedUser(ctx, deps);
+    await readVerifiedForm(ctx, deps.csrf, csrfOnlyForm);
+    if (!(await signin.hasEnrolled(details.uid))) {
+      throw new AppError('bad_request', 'Finish setting up two-factor authentication first.');
     }
     await finishLogin(ctx, deps, details, user, 'otp');
   });

@@ -65,10 +65,17 @@ export const userPatchBody = z
   })
   .strict();
 
+/** A role's grace period for 2FA enforcement, in whole days (0: none). */
+const graceDays = z.number().int().min(0).max(365).meta({
+  description:
+    'Days a holder who owes 2FA may still sign in without it, counted from their first sign-in after they owe it (0: set up at the next sign-in).',
+});
+
 export const roleCreateBody = z
   .object({
     name,
     enforce2fa: z.boolean().default(false),
+    enforce2faGraceDays: graceDays.default(0),
     admin: z.boolean().default(false),
   })
   .strict();
@@ -76,6 +83,7 @@ export const rolePatchBody = z
   .object({
     name: name.optional(),
     enforce2fa: z.boolean().optional(),
+    enforce2faGraceDays: graceDays.optional(),
     admin: z.boolean().optional(),
   })
   .strict();
@@ -104,6 +112,11 @@ export const userView = z
       .nullable(),
     twoFactorRequired: z.boolean(),
     twoFactorRequiredBy: z.array(z.object({ role: z.string(), group: z.string().nullable() })),
+    twoFactorDeadline: z.iso.datetime().nullable().meta({
+      description:
+        'While a role grace period runs: when the user must have 2FA (null: no grace period, not started, or 2FA is on).',
+    }),
+    recoveryCodesLeft: z.number().int().nullable(),
     isAdmin: z.boolean(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
@@ -111,7 +124,13 @@ export const userView = z
   .meta({ id: 'User' });
 
 export const roleView = z
-  .object({ id: z.string(), name: z.string(), enforce2fa: z.boolean(), admin: z.boolean() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    enforce2fa: z.boolean(),
+    enforce2faGraceDays: z.number().int(),
+    admin: z.boolean(),
+  })
   .meta({ id: 'Role' });
 
 export const groupView = z

@@ -14,6 +14,7 @@ import {
   textField,
   validation,
   type AdminRequest,
+  type Form,
 } from './common.ts';
 
 const NOTICES: Record<string, string> = {
@@ -21,6 +22,33 @@ const NOTICES: Record<string, string> = {
   saved: 'The changes were saved. They apply at each user’s next sign-in.',
   deleted: 'The role was deleted.',
 };
+
+/** What the role form holds, as typed (the grace period may not be a number yet). */
+interface RoleValues {
+  name: string;
+  enforce2fa: boolean;
+  enforce2faGraceDays: number | string;
+  admin: boolean;
+}
+
+function roleValues(form: Form): RoleValues {
+  return {
+    name: textField(form, 'name', 100),
+    enforce2fa: isChecked(form, 'enforce2fa'),
+    enforce2faGraceDays: textField(form, 'graceDays', 10) || 0,
+    admin: isChecked(form, 'admin'),
+  };
+}
+
+/** The form's values, or a 400 naming the field to fix. */
+function validRole(values: RoleValues) {
+  if (!values.name) throw validation('Enter a name for the role.');
+  const days = Number(values.enforce2faGraceDays);
+  if (!Number.isInteger(days) || days < 0 || days > 365) {
+    throw validation('Enter the grace period as a whole number of days from 0 to 365.');
+  }
+  return { ...values, enforce2faGraceDays: days };
+}
 
 /** Roles: list, create, rename, flags (enforce 2FA, administrator), delete with confirmation. */
 export function adminRolePageRoutes(deps: WebDeps): Router {
@@ -30,7 +58,7 @@ export function adminRolePageRoutes(deps: WebDeps): Router {
   const renderList = async (
     ctx: Context,
     admin: AdminRequest,
-    extra: { values?: { name: string; enforce2fa: boolean; admin: boolean }; error?: string } = {},
+    extra: { values?: RoleValues; error?: string } = {},
     status = 200,
   ) => {
     renderAdmin(
@@ -40,7 +68,12 @@ export function adminRolePageRoutes(deps: WebDeps): Router {
       'roles',
       {
         roles: await deps.services.adminRolesAndGroups.listRoles(),
-        values: extra.values ?? { name: '', enforce2fa: false, admin: false },
+        values: extra.values ?? {
+          name: '',
+          enforce2fa: false,
+          enforce2faGraceDays: 0,
+          admin: false,
+        },
         error: extra.error,
         notice: noticeFor(ctx, NOTICES),
       },
@@ -52,7 +85,7 @@ export function adminRolePageRoutes(deps: WebDeps): Router {
     ctx: Context,
     admin: AdminRequest,
     role: Role,
-    extra: { values?: { name: string; enforce2fa: boolean; admin: boolean }; error?: string } = {},
+    extra: { values?: RoleValues; error?: string } = {},
     status = 200,
   ) => {
     renderAdmin(
@@ -80,14 +113,9 @@ export function adminRolePageRoutes(deps: WebDeps): Router {
     const admin = await requireAdmin(ctx, deps);
     if (!admin) return;
     const form = await readAdminForm(ctx, deps);
-    const values = {
-      name: textField(form, 'name', 100),
-      enforce2fa: isChecked(form, 'enforce2fa'),
-      admin: isChecked(form, 'admin'),
-    };
+    const values = roleValues(form);
     try {
-      if (!values.name) throw validation('Enter a name for the role.');
-      const role = await service.createRole(admin.actor, values);
+      const role = await service.createRole(admin.actor, validRole(values));
       seeOther(ctx, `/admin/roles/${role.id}?notice=created`);
     } catch (error) {
       const shown = pageError(error);
@@ -105,17 +133,15 @@ export function adminRolePageRoutes(deps: WebDeps): Router {
     if (!admin) return;
     const form = await readAdminForm(ctx, deps);
     const role = await service.getRole(ctx.params.id ?? '');
-    const values = {
-      name: textField(form, 'name', 100),
-      enforce2fa: isChecked(form, 'enforce2fa'),
-      admin: isChecked(form, 'admin'),
-    };
+    const values = roleValues(form);
     try {
-      if (!values.name) throw validation('Enter a name for the role.');
-      const changes: { name?: string; enforce2fa?: boolean; admin?: boolean } = {};
-      if (values.name !== role.name) changes.name = values.name;
-      if (values.enforce2fa !== role.enforce2fa) changes.enforce2fa = values.enforce2fa;
-      if (values.admin !== role.admin) changes.admin = values.admin;
+      const valid = validRole(values);
+      const changes: Partial<typeof valid> = {};
+      if (valid.name !== role.name) changes.name = valid.name;
+      if (valid.enforce2fa !== role.enforce2fa) changes.enforce2fa = valid.enforce2fa;
+      if (valid.enforce2faGraceDays !== role.enforce2faGraceDays)
+        changes.enforce2faGraceDays = valid.enforce2faGraceDays;
+      if (valid.admin !== role.admin) changes.admin = valid.admin;
       if (Object.keys(changes).length) await service.updateRole(admin.actor, role.id, changes);
       seeOther(ctx, `/admin/roles/${role.id}?notice=saved`);
     } catch (error) {
