@@ -3,9 +3,9 @@
  * password. Real providers on 127.0.0.1, real HTTP, openid-client as the relying party.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import * as client from 'openid-client';
 import { totpCodeAt } from '../../src/domain/totp.ts';
 import type { Role } from '../../src/store/repos/roles.repo.ts';
+import { adminApiClient, adminApiToken } from '../support/admin-api.ts';
 import { signInToConsole } from '../support/admin-pages.ts';
 import { openConsole, postForm, type Page } from '../support/console.ts';
 import { createUser } from '../support/fixtures.ts';
@@ -523,16 +523,6 @@ describe('turning 2FA off from Profile', () => {
 });
 
 describe('an admin unlocks a second-factor hard stop (OTP_HARD_STOP_FAILURES=4)', () => {
-  const ADMIN_CLIENT = {
-    client_id: 'unlock-script',
-    client_secret: 'unlock-script-secret-123',
-    redirect_uris: ['http://127.0.0.1:4009/callback'],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-    scope: 'openid profile email roles admin',
-    first_party: true,
-  };
   let op: TestProvider;
   let produce: TestRp;
   let script: TestRp;
@@ -550,13 +540,7 @@ describe('an admin unlocks a second-factor hard stop (OTP_HARD_STOP_FAILURES=4)'
       },
     });
     produce = await discoverRp(op.config.issuer);
-    await op.store.clients.upsert(ADMIN_CLIENT);
-    script = await discoverRp(
-      op.config.issuer,
-      ADMIN_CLIENT.client_id,
-      ADMIN_CLIENT.client_secret,
-      ADMIN_CLIENT.redirect_uris[0],
-    );
+    script = await adminApiClient(op);
     const adminRole = await op.store.roles.create({
       name: 'security-admin',
       admin: true,
@@ -687,34 +671,13 @@ describe('an admin unlocks a second-factor hard stop (OTP_HARD_STOP_FAILURES=4)'
   }, 180_000);
 
   it('7c. the admin API unlocks a user: POST /admin/api/users/{id}/unlock', async () => {
-    const resource = `${op.config.issuer}/admin/api`;
-    const browser = new HttpBrowser();
-    const { step, pending } = await signInWithPassword(
-      browser,
-      script,
-      admin.email,
-      admin.password,
-      { scope: 'openid admin', resource },
-    );
-    expect(isOtpPage(step)).toBe(true);
-    const { next } = await post(browser, script, step, '/otp', { code: await admin.app.next() });
-    expect(atCallback(script, next)).toBe(true);
-    const tokens = await client.authorizationCodeGrant(
-      script.config,
-      new URL(next.url),
-      {
-        pkceCodeVerifier: pending.verifier,
-        expectedState: pending.state,
-        expectedNonce: pending.nonce,
-      },
-      { resource },
-    );
+    const token = await adminApiToken(script, `${op.config.issuer}/admin/api`, admin);
 
     const user = await createUserWithTwoFactor(op, produce, { email: 'locked-api@example.com' });
     await lockOut(user);
     const response = await fetch(`${op.config.issuer}/admin/api/users/${user.id}/unlock`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${tokens.access_token}` },
+      headers: { authorization: `Bearer ${token}` },
     });
     expect(response.status).toBe(200);
     expectNoLockShown(await editPage(user.id), user.id);
@@ -723,29 +686,13 @@ describe('an admin unlocks a second-factor hard stop (OTP_HARD_STOP_FAILURES=4)'
 });
 
 describe('admins always need a second factor', () => {
-  const ADMIN_CLIENT = {
-    client_id: 'admin-script',
-    client_secret: 'admin-script-secret-123',
-    redirect_uris: ['http://127.0.0.1:4009/callback'],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
-    scope: 'openid profile email roles admin',
-    first_party: true,
-  };
   let op: TestProvider;
   let script: TestRp;
   let lax: Role;
 
   beforeAll(async () => {
     op = await startTestProvider();
-    await op.store.clients.upsert(ADMIN_CLIENT);
-    script = await discoverRp(
-      op.config.issuer,
-      ADMIN_CLIENT.client_id,
-      ADMIN_CLIENT.client_secret,
-      ADMIN_CLIENT.redirect_uris[0],
-    );
+    script = await adminApiClient(op);
     lax = await op.store.roles.create({ name: 'lax-admin', admin: true, enforce2fa: false });
   });
   afterAll(async () => op?.close());
