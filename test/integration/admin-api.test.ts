@@ -501,6 +501,23 @@ describe('admin JSON API', () => {
       });
       expect(rename.status).toBe(409);
       expect((await api('POST', '/admin/api/roles', { body: { name: '' } })).status).toBe(400);
+
+      const grace = await api('POST', '/admin/api/roles', {
+        body: { name: 'phased-in', enforce2fa: true, enforce2faGraceDays: 14 },
+      });
+      expect(grace.status).toBe(201);
+      expect(grace.json).toMatchObject({ enforce2fa: true, enforce2faGraceDays: 14 });
+      for (const days of [-1, 1.5, 366, '7']) {
+        const bad = await api('PATCH', `/admin/api/roles/${String(grace.json.id)}`, {
+          body: { enforce2faGraceDays: days },
+        });
+        expect(bad.status).toBe(400);
+        expect(JSON.stringify(bad.json)).toContain('enforce2faGraceDays');
+      }
+      const shorter = await api('PATCH', `/admin/api/roles/${String(grace.json.id)}`, {
+        body: { enforce2faGraceDays: 3 },
+      });
+      expect(shorter.json).toMatchObject({ enforce2faGraceDays: 3 });
       expect(
         (await api('POST', '/admin/api/roles', { body: { name: 'x', superuser: true } })).status,
       ).toBe(400);

@@ -269,6 +269,32 @@ describe('Admin pages', () => {
     });
   });
 
+  it('gives an enforcing role a grace period in days, and refuses one that is not a whole number of days', async () => {
+    const page = await open(browser, `${op.url}/admin/roles`);
+    expect(inputTag(page.html, 'graceDays')).toMatch(/type="number"/);
+    const bad = await submit(browser, `${op.url}/admin/roles`, [
+      ['csrf', hiddenInput(page.html, 'csrf')],
+      ['name', 'phased'],
+      ['enforce2fa', 'on'],
+      ['graceDays', '2.5'],
+    ]);
+    expect(bad.status).toBe(400);
+    expect(bad.html).toContain('whole number of days from 0 to 365');
+    expect(await op.store.roles.findByName('phased')).toBeNull();
+    const created = await submit(browser, `${op.url}/admin/roles`, [
+      ['csrf', hiddenInput(page.html, 'csrf')],
+      ['name', 'phased'],
+      ['enforce2fa', 'on'],
+      ['graceDays', '10'],
+    ]);
+    expect(created.status).toBe(200);
+    expect(await op.store.roles.findByName('phased')).toMatchObject({
+      enforce2fa: true,
+      enforce2faGraceDays: 10,
+    });
+    expect((await open(browser, `${op.url}/admin/roles`)).html).toContain('Yes, 10 days of grace');
+  });
+
   it('shows a duplicate role name as a 409 error on the page', async () => {
     const page = await open(browser, `${op.url}/admin/roles`);
     const duplicate = await submit(browser, `${op.url}/admin/roles`, [

@@ -90,6 +90,20 @@ describe('cli: operator commands against a real database', () => {
       admin: true,
     });
 
+    const graced = await cli(
+      'role:create',
+      '--name',
+      'phased',
+      '--enforce-2fa',
+      '--grace-days',
+      '7',
+    );
+    expect(graced.stdout).toMatch(/enforces 2FA after 7 days of grace/);
+    expect(await op.store.roles.findByName('phased')).toMatchObject({ enforce2faGraceDays: 7 });
+    const badGrace = await cli('role:create', '--name', 'x', '--enforce-2fa', '--grace-days', 'a');
+    expect(badGrace.code).not.toBe(0);
+    expect(badGrace.stderr).toContain('--grace-days must be a whole number of days from 0 to 365');
+
     const plain = await cli('role:create', '--name', 'editor');
     expect(plain.code).toBe(0);
     expect(plain.stdout).toMatch(/^Created role editor \(\w+\)\n$/);
