@@ -3,11 +3,19 @@ import Koa from 'koa';
 import type { Context } from 'koa';
 import * as client from 'openid-client';
 import pug from 'pug';
+import { backchannelLogoutHandler, type BackchannelLogoutResult } from './backchannel-logout.ts';
 import type { DemoRpConfig } from './config.ts';
 import { ProviderError, isUnreachable, messageOf, providerHandle } from './provider.ts';
 import { SessionStore } from './session-store.ts';
 
 export type { DemoRpConfig } from './config.ts';
+export type { BackchannelLogoutResult } from './backchannel-logout.ts';
+
+/** Hooks of the running app: `main.ts` logs through them, tests observe through them. */
+export interface RpAppOptions {
+  /** Hears the outcome of every back-channel logout request (never the token). */
+  onBackchannelLogout?: (result: BackchannelLogoutResult) => void;
+}
 
 const VIEWS = fileURLToPath(new URL('./views/', import.meta.url));
 
@@ -77,16 +85,23 @@ function display(value: unknown): string | undefined {
 /**
  * Builds the demo relying party as a Koa app: it signs users in at the provider with the
  * authorization code flow (PKCE S256, state, nonce) and shows who they are, so Produce and
- * Manage (two instances with different config) prove single sign-on and single sign-out.
+ * Manage (two instances with different config) prove single sign-on and single sign-out; it is
+ * signed out by the provider through back-channel logout (`POST /backchannel-logout`).
  *
  * Nothing is started here; `main.ts` listens. Tests can run it in-process: `config.baseUrl`
  * must be the address the browser uses, so with an ephemeral port create an `http.Server`,
  * listen on port 0 first, then build the config with that port and attach `app.callback()`.
  */
-export function createRpApp(config: DemoRpConfig): Koa {
+export function createRpApp(config: DemoRpConfig, options: RpAppOptions = {}): Koa {
   const app = new Koa({ keys: [...config.cookieKeys], proxy: config.trustProxy });
   const provider = providerHandle(config);
   const sessions = new SessionStore();
+  const backchannelLogout = backchannelLogoutHandler({
+    clientId: config.clientId,
+    provider,
+    sessions,
+    report: options.onBackchannelLogout ?? (() => {}),
+  });
   const render = {
     home: pug.compileFile(`${VIEWS}home.pug`),
     error: pug.compileFile(`${VIEWS}error.pug`),
@@ -134,6 +149,12 @@ export function createRpApp(config: DemoRpConfig): Koa {
       console.error(`[${config.name}] unexpected error`, err);
       errorPage(ctx, 500, 'Something went wrong', 'The demo application hit an unexpected error.');
     }
+  });
+
+  // Called by the provider, not a browser: the one route that answers POST.
+  app.use(async (ctx, next) => {
+    if (ctx.path === '/backchannel-logout' && ctx.method === 'POST') return backchannelLogout(ctx);
+    return next();
   });
 
   app.use(async (ctx, next) => {

@@ -41,6 +41,11 @@ export interface DemoRpConfig {
   redirectUri: string;
   /** `baseUrl + '/'`; must be registered at the provider. */
   postLogoutRedirectUri: string;
+  /**
+   * `baseUrl + '/backchannel-logout'`: where the provider posts logout tokens (Back-Channel
+   * Logout 1.0); must be registered at the provider as the client's `backchannel_logout_uri`.
+   */
+  backchannelLogoutUri: string;
   /** Trust `X-Forwarded-*` headers (only behind a TLS-terminating proxy). */
   trustProxy: boolean;
   issuer: string;
@@ -90,6 +95,7 @@ export function loadRpConfig(
     baseUrl,
     redirectUri: `${baseUrl}/callback`,
     postLogoutRedirectUri: `${baseUrl}/`,
+    backchannelLogoutUri: `${baseUrl}/backchannel-logout`,
     trustProxy: e.RP_TRUST_PROXY,
     issuer: e.ISSUER,
     clientId: e.CLIENT_ID,

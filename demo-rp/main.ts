@@ -12,7 +12,17 @@ const SHUTDOWN_GRACE_MS = 5000;
  */
 async function main(): Promise<void> {
   const config = loadRpConfig();
-  const app = createRpApp(config);
+  const app = createRpApp(config, {
+    onBackchannelLogout(result) {
+      if (result.accepted) {
+        console.log(
+          `${config.name} demo RP: back-channel logout ended ${result.endedSessions} session(s)`,
+        );
+      } else {
+        console.warn(`${config.name} demo RP: back-channel logout refused: ${result.reason}`);
+      }
+    },
+  });
   const server: Server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -25,6 +35,9 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   console.log(
     `${config.name} demo RP listening on ${config.host}:${port} (public URL ${config.baseUrl}, issuer ${config.issuer}, client ${config.clientId})`,
+  );
+  console.log(
+    `${config.name} demo RP: register ${config.backchannelLogoutUri} as the client's backchannel_logout_uri for single sign-out`,
   );
 
   let stopping = false;

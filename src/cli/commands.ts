@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { AppError } from '../domain/errors.ts';
+import {
+  BACKCHANNEL_LOGOUT_URI_RULE,
+  isBackchannelLogoutUri,
+} from '../domain/backchannel-logout.ts';
 import { checkPasswordStrength } from '../domain/password-policy.ts';
 import type { Services } from '../services/index.ts';
 
@@ -16,6 +20,22 @@ function required(options: Options, name: string): string {
   if (typeof value !== 'string' || !value.trim())
     throw new AppError('validation_failed', `--${name} is required`);
   return value.trim();
+}
+
+/**
+ * `--backchannel-logout-uri` as client metadata (Back-Channel Logout 1.0 section 2.2), with
+ * `backchannel_logout_session_required` so ID tokens and logout tokens carry `sid`.
+ */
+function backchannelLogout(options: Options) {
+  const uri = options['backchannel-logout-uri'];
+  if (uri === undefined) return {};
+  if (typeof uri !== 'string' || !isBackchannelLogoutUri(uri)) {
+    throw new AppError(
+      'validation_failed',
+      `--backchannel-logout-uri ${BACKCHANNEL_LOGOUT_URI_RULE}`,
+    );
+  }
+  return { backchannel_logout_uri: uri, backchannel_logout_session_required: true };
 }
 
 const graceDays = z.coerce
@@ -126,6 +146,7 @@ export function cliCommands(
       if (!redirectUris.length)
         throw new AppError('validation_failed', '--redirect-uri is required');
       const postLogout = many(options['post-logout-redirect-uri']).map((u) => z.url().parse(u));
+      const backchannel = backchannelLogout(options);
       await operator.saveClient(CLI_ACTOR, {
         client_id: id,
         client_name: typeof options.name === 'string' ? options.name : id,
@@ -137,6 +158,7 @@ export function cliCommands(
         token_endpoint_auth_method: 'client_secret_basic',
         first_party: options['first-party'] === true,
         require_mfa: options['require-mfa'] === true,
+        ...backchannel,
         ...(options['admin-api'] === true
           ? { scope: 'openid profile email roles offline_access admin' }
           : {}),
@@ -172,7 +194,7 @@ export function cliCommands(
     async 'client:list'(): Promise<string[]> {
       return (await operator.clients()).map(
         (c) =>
-          `${c.client_id}  ${c.redirect_uris.join(' ')}${c.first_party ? '  first-party' : ''}${c.require_mfa ? '  requires 2FA' : ''}`,
+          `${c.client_id}  ${c.redirect_uris.join(' ')}${c.first_party ? '  first-party' : ''}${c.require_mfa ? '  requires 2FA' : ''}${c.backchannel_logout_uri ? `  back-channel logout ${c.backchannel_logout_uri}` : ''}`,
       );
     },
   };

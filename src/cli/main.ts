@@ -24,6 +24,7 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   group:list
   client:create --id ID --secret S --redirect-uri URI... [--post-logout-redirect-uri URI]...
                 [--name N] [--first-party] [--require-mfa] [--admin-api]
+                [--backchannel-logout-uri URI]
   client:list`;
 
 /** `npm run cli`: operator commands against the configured (or local) database. */
@@ -41,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
       secret: { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
       'post-logout-redirect-uri': { type: 'string', multiple: true },
+      'backchannel-logout-uri': { type: 'string' },
       'enforce-2fa': { type: 'boolean' },
       'grace-days': { type: 'string' },
       admin: { type: 'boolean' },

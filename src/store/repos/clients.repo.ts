@@ -15,6 +15,9 @@ export interface ClientMetadata {
   scope?: string;
   first_party?: boolean;
   require_mfa?: boolean;
+  /** Back-Channel Logout 1.0 section 2.2. */
+  backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: boolean;
   [key: string]: unknown;
 }
 
