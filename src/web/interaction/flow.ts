@@ -7,18 +7,19 @@ import type { Requirement } from '../../signin/requirement.ts';
 import { afterPassword } from '../../signin/transitions.ts';
 import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
+import { rememberSignInClient, SignInEnded } from './ended.ts';
 
-/** The provider's view of the interaction this browser is in (its cookie is checked). */
+/**
+ * The provider's view of the interaction this browser is in (its cookie is checked). An expired,
+ * finished or foreign one throws {@link SignInEnded} (answered by `signInEndedPage`).
+ */
 export async function loadInteraction(ctx: Context, deps: WebDeps) {
   try {
-    return await deps.provider.interactionDetails(ctx.req, ctx.res);
+    const details = await deps.provider.interactionDetails(ctx.req, ctx.res);
+    rememberSignInClient(ctx, deps, details);
+    return details;
   } catch (error) {
-    if ((error as { name?: string }).name === 'SessionNotFound') {
-      throw new AppError(
-        'bad_request',
-        'This sign-in page expired. Go back to the application and sign in again.',
-      );
-    }
+    if ((error as { name?: string }).name === 'SessionNotFound') throw new SignInEnded();
     throw error;
   }
 }
