@@ -6,13 +6,20 @@ import type { PasswordHasher } from '../factors/password/hasher.ts';
 
 /**
  * Ends everything that keeps a user signed in: provider sessions and grants (so refresh tokens
- * die), console sessions (sessionEpoch) and remembered browsers. Used on password change, when
- * an admin sets a password or disables the account.
+ * die), console sessions (sessionEpoch), what was recorded about those sessions, and remembered
+ * browsers unless `forgetBrowsers` is false. Used on password change, when an admin sets a
+ * password or disables the account, and by "Sign out everywhere" (which keeps remembered
+ * browsers unless the user asks).
  */
-export async function endAllSessions(store: Store, userId: string): Promise<void> {
+export async function endAllSessions(
+  store: Store,
+  userId: string,
+  options: { forgetBrowsers?: boolean } = {},
+): Promise<void> {
   await store.users.bumpEpoch(userId);
   await store.oidcSessions.revokeForAccount(userId);
-  await store.rememberedBrowsers.revokeAllForUser(userId);
+  await store.sessionActivity.clear(userId);
+  if (options.forgetBrowsers ?? true) await store.rememberedBrowsers.revokeAllForUser(userId);
 }
 
 /** Sets a new password after checking its strength; every session and remembered browser ends. */

@@ -1,15 +1,42 @@
 import type { Connection, mongo } from 'mongoose';
-import { oidcCollectionName } from '../oidc-adapter.ts';
+import type { Adapter } from 'oidc-provider';
+import { oidcCollectionName, storedOidcId } from '../oidc-adapter.ts';
+
+/** A live provider SSO session as the store sees it (node-oidc-provider's `Session` payload). */
+export interface ProviderSessionRecord {
+  uid: string;
+  accountId: string;
+  /** When the account last typed its password in this session (seconds since the epoch). */
+  loginTs: number | undefined;
+  /** The clients (apps) this session signed in to. */
+  clientIds: string[];
+  /** The grants of those sign-ins: their tokens die with them. */
+  grantIds: string[];
+}
+
+/** Token models minted under a grant, deleted when the grant is revoked. */
+const GRANT_TOKENS = ['AccessToken', 'RefreshToken', 'AuthorizationCode'] as const;
 
 /**
- * Ends a user's single sign-on at the provider: their sessions go, and so do their grants, which
- * makes every refresh token and access token minted under them unusable.
+ * Ends single sign-on at the provider: a user's sessions go, and so do their grants, which
+ * makes every refresh token and access token minted under them unusable. `sessionAdapter` is the
+ * provider's Session adapter (`oidc-adapter.ts`), which answers a session by its uid with an
+ * `_id` read.
  */
-export function oidcSessionsRepository(connection: Connection) {
+export function oidcSessionsRepository(connection: Connection, sessionAdapter: Adapter) {
   const collection = (model: string) =>
     (connection.db as mongo.Db).collection<{ _id: string; grantId?: string }>(
       oidcCollectionName(model),
     );
+
+  /** Deletes every token minted under these grants (scans `grantId`; off the hot path). */
+  async function revokeTokensOf(grantIds: readonly string[]): Promise<void> {
+    if (!grantIds.length) return;
+    for (const model of GRANT_TOKENS) {
+      await collection(model).deleteMany({ grantId: { $in: [...grantIds] } });
+    }
+  }
+
   return {
     async revokeForAccount(accountId: string): Promise<void> {
       const grantIds = (
@@ -17,13 +44,39 @@ export function oidcSessionsRepository(connection: Connection) {
           .find({ accountId }, { projection: { grantId: 1 } })
           .toArray()
       ).flatMap((g) => (g.grantId ? [g.grantId] : []));
-      if (grantIds.length) {
-        for (const model of ['AccessToken', 'RefreshToken', 'AuthorizationCode']) {
-          await collection(model).deleteMany({ grantId: { $in: grantIds } });
-        }
-      }
+      await revokeTokensOf(grantIds);
       await collection('Grant').deleteMany({ accountId });
       await collection('Session').deleteMany({ accountId });
+    },
+
+    /** The signed-in session with this uid, or null (never existed, ended, expired, anonymous). */
+    async findByUid(uid: string): Promise<ProviderSessionRecord | null> {
+      const payload = await sessionAdapter.findByUid?.(uid);
+      if (!payload?.accountId) return null;
+      const authorizations = Object.entries(payload.authorizations ?? {});
+      return {
+        uid,
+        accountId: payload.accountId,
+        loginTs: payload.loginTs,
+        clientIds: authorizations.map(([clientId]) => clientId),
+        grantIds: authorizations.flatMap(([, a]) => (a.grantId ? [a.grantId] : [])),
+      };
+    },
+
+    /**
+     * Ends one session: both of its stored copies (by cookie and by uid; found by `payload.uid`,
+     * a scan, as the cookie value is not stored), then the grants of its sign-ins, so the
+     * refresh tokens that apps hold from it stop working too.
+     */
+    async end(session: ProviderSessionRecord): Promise<void> {
+      await collection('Session').deleteMany({
+        accountId: session.accountId,
+        'payload.uid': session.uid,
+      });
+      await revokeTokensOf(session.grantIds);
+      for (const grantId of session.grantIds) {
+        await collection('Grant').deleteOne({ _id: storedOidcId('Grant', grantId) });
+      }
     },
   };
 }

@@ -10,6 +10,7 @@ import type { WebDeps } from '../context.ts';
 import { originOf } from '../origin.ts';
 import { csrfField, csrfOnlyForm, readVerifiedForm } from '../middleware/csrf.ts';
 import { requireConsoleUser } from '../console/session.ts';
+import { providerSessionOf } from '../console/provider-session.ts';
 import { answerRefusal } from '../refusal.ts';
 
 const NOTICES: Record<string, string> = {
@@ -19,6 +20,7 @@ const NOTICES: Record<string, string> = {
   browser: 'That browser will be asked for a code again.',
   codes: 'Your new recovery codes are saved. The old ones no longer work.',
   replaced: 'Your new authenticator app is set up. The old one no longer works.',
+  session: 'That session is signed out. Apps signed in through it must sign in again.',
 };
 
 const passwordForm = z.object({
@@ -27,10 +29,27 @@ const passwordForm = z.object({
   password: z.string().min(1, 'Enter a new password').max(PASSWORD_MAX_LENGTH),
 });
 
-/** The Profile page: 2FA status and link, remembered browsers, password change. */
+/** A provider session uid (node-oidc-provider's nanoid); anything else names no session. */
+const sessionParams = z.object({ uid: z.string().regex(/^[\w-]{1,64}$/, 'No such session.') });
+
+const signOutEverywhereForm = z.object({
+  csrf: csrfField,
+  forgetBrowsers: z.literal('on').optional(),
+});
+
+/**
+ * The Profile page: 2FA status and link, remembered browsers, the user's sessions (sign out one,
+ * or everywhere), password change.
+ */
 export function profileRoutes(deps: WebDeps): Router {
   const router = new Router();
-  const { account } = deps.services;
+  const { account, sessions } = deps.services;
+
+  /** The uid of this browser's SSO session when it is this user's, to mark "This browser". */
+  const thisBrowser = async (ctx: Context, user: User): Promise<string | null> => {
+    const session = await providerSessionOf(ctx, deps);
+    return session?.accountId === user.id ? session.uid : null;
+  };
 
   const renderProfile = async (ctx: Context, user: User, extra: Record<string, unknown> = {}) => {
     const profile = await account.accessProfile(user);
@@ -46,6 +65,7 @@ export function profileRoutes(deps: WebDeps): Router {
       enforcement: profile.enforcement,
       keepOnBecause: mustKeepTwoFactor(profile),
       browsers: await account.rememberedBrowsers(user.id),
+      sessions: await sessions.list(user.id, await thisBrowser(ctx, user)),
       csrf: deps.csrf.token(ctx),
       notice: NOTICES[String(ctx.query.notice ?? '')],
       ...extra,
@@ -64,6 +84,33 @@ export function profileRoutes(deps: WebDeps): Router {
     await account.forgetBrowser(current.user.id, ctx.params.id ?? '');
     ctx.status = 303;
     ctx.redirect('/account?notice=browser');
+  });
+
+  router.post('/account/sessions/:uid/sign-out', async (ctx) => {
+    const current = await requireConsoleUser(ctx, deps);
+    if (!current) return;
+    const { uid } = sessionParams.parse(ctx.params);
+    await readVerifiedForm(ctx, deps.csrf, csrfOnlyForm);
+    const { user } = current;
+    const ownBrowser = uid === (await thisBrowser(ctx, user));
+    await sessions.signOut(user.id, uid, { id: user.id, email: user.email, ip: ctx.ip });
+    ctx.status = 303;
+    ctx.redirect(ownBrowser ? '/account/signed-out' : '/account?notice=session');
+  });
+
+  // Ends this browser's session too, so the user lands on the signed-out page.
+  router.post('/account/sessions/sign-out-everywhere', async (ctx) => {
+    const current = await requireConsoleUser(ctx, deps);
+    if (!current) return;
+    const form = await readVerifiedForm(ctx, deps.csrf, signOutEverywhereForm);
+    const { user } = current;
+    await sessions.signOutEverywhere(
+      user.id,
+      { id: user.id, email: user.email, ip: ctx.ip },
+      { forgetBrowsers: form.forgetBrowsers === 'on' },
+    );
+    ctx.status = 303;
+    ctx.redirect('/account/signed-out');
   });
 
   router.post('/account/password', async (ctx) => {

@@ -7,6 +7,7 @@ import {
   idParams,
   pageOf,
   pageQuery,
+  signOutEverywhereBody,
   userCreateBody,
   userListQuery,
   userPatchBody,
@@ -25,7 +26,10 @@ function refuseSecrets(raw: unknown): void {
   }
 }
 
-/** `/admin/api/users`: list, search, create, read, change, delete, 2FA off, per-user audit. */
+/**
+ * `/admin/api/users`: list, search, create, read, change, delete, 2FA off, sign out everywhere,
+ * per-user audit.
+ */
 export function userRoutes(deps: WebDeps): ApiRoute[] {
   const users = deps.services.adminUsers;
   return [
@@ -107,6 +111,24 @@ export function userRoutes(deps: WebDeps): ApiRoute[] {
       response: userView,
       errors: ['not_found'],
       handle: ({ actor, params }) => users.unlockTwoFactor(actor, params.id),
+    }),
+    route({
+      method: 'post',
+      path: '/admin/api/users/:id/sign-out-everywhere',
+      tag: 'users',
+      summary: 'Sign a user out everywhere.',
+      description:
+        'Ends every single sign-on session of the user, every grant and so every refresh and access token the apps hold, and their account and admin page sessions. Their remembered browsers stay unless `forgetRememberedBrowsers` is true. Send `{}` for the defaults.',
+      params: idParams,
+      body: signOutEverywhereBody,
+      response: userView,
+      errors: ['not_found'],
+      handle: async ({ actor, params, body }) => {
+        await deps.services.sessions.signOutEverywhere(params.id, actor, {
+          forgetBrowsers: body.forgetRememberedBrowsers,
+        });
+        return users.get(params.id);
+      },
     }),
     route({
       method: 'post',

@@ -31,6 +31,10 @@ const NOTICES: Record<string, string> = {
   '2fa-off':
     'Two-factor authentication is off for this user. Their remembered browsers were forgotten.',
   unlocked: 'Second-factor sign-in is unlocked: the user can type codes again.',
+  'signed-out':
+    'The user is signed out everywhere: every session and refresh token ended. Their remembered browsers were kept.',
+  'signed-out-forgot':
+    'The user is signed out everywhere: every session and refresh token ended, and their remembered browsers were forgotten.',
 };
 
 /** What the user form shows: the stored user, or what the admin just submitted. */
@@ -62,7 +66,10 @@ function valuesOf(user: AdminUserView): UserFormValues {
   };
 }
 
-/** Users: list and search, create, edit (2FA off with confirmation), delete, per-user audit. */
+/**
+ * Users: list and search, create, edit (2FA off with confirmation), sign out everywhere, delete,
+ * per-user audit.
+ */
 export function adminUserPageRoutes(deps: WebDeps): Router {
   const router = new Router();
   const users = deps.services.adminUsers;
@@ -198,6 +205,18 @@ export function adminUserPageRoutes(deps: WebDeps): Router {
     await readAdminForm(ctx, deps);
     const target = await users.unlockTwoFactor(admin.actor, ctx.params.id ?? '');
     seeOther(ctx, `/admin/users/${target.id}?notice=unlocked`);
+  });
+
+  router.post('/admin/users/:id/sign-out-everywhere', async (ctx) => {
+    const admin = await requireAdmin(ctx, deps);
+    if (!admin) return;
+    const form = await readAdminForm(ctx, deps);
+    const forgetBrowsers = isChecked(form, 'forgetBrowsers');
+    const id = ctx.params.id ?? '';
+    // An unknown user is a 404 page (the service finds none); nothing ends.
+    await deps.services.sessions.signOutEverywhere(id, admin.actor, { forgetBrowsers });
+    const notice = forgetBrowsers ? 'signed-out-forgot' : 'signed-out';
+    seeOther(ctx, `/admin/users/${encodeURIComponent(id)}?notice=${notice}`);
   });
 
   router.post('/admin/users/:id/delete', async (ctx) => {
