@@ -1,4 +1,8 @@
 import type { ThrottleSettings } from './domain/attempt-throttle.ts';
+import {
+  BACKCHANNEL_LOGOUT_URI_RULE,
+  isBackchannelLogoutUri,
+} from './domain/backchannel-logout.ts';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -65,7 +69,8 @@ const envSchema = z.object({
   ARGON2_MEMORY_KIB: int(19456, 4 * 1024 * 1024).default(19456),
   ARGON2_TIME_COST: int(2, 20).default(2),
   ARGON2_PARALLELISM: int(1, 16).default(1),
-  SESSION_TTL_HOURS: int(1, 24 * 90).default(24 * 14),
+  SESSION_IDLE_MINUTES: int(1, 24 * 60).default(30),
+  SESSION_MAX_HOURS: int(1, 24 * 90).default(10),
   DB_CONNECT_TIMEOUT_MS: int(500, 120000).default(5000),
   DB_OPERATION_TIMEOUT_MS: int(100, 120000).default(3000),
   SMTP_URL: unsetWhenEmpty(
@@ -92,6 +97,8 @@ interface ClientSeed {
   default_post_logout_redirect_uris: string[];
   first_party: boolean;
   require_mfa: boolean;
+  /** Given to the client when first seeded in development without `<PREFIX>_BACKCHANNEL_LOGOUT_URI`. */
+  development_backchannel_logout_uri?: string;
 }
 
 /** A relying party seeded into the database on every start (Produce and Manage). */
@@ -103,6 +110,12 @@ export interface SeedClient {
   postLogoutRedirectUris: string[];
   firstParty: boolean;
   requireMfa: boolean;
+  /** `<PREFIX>_BACKCHANNEL_LOGOUT_URI`; unset: the stored value is kept (`services/seed.ts`). */
+  backchannelLogoutUri: string | undefined;
+  /** What a client never given one gets (config/clients.json, development only). */
+  defaultBackchannelLogoutUri: string | undefined;
+  /** `<PREFIX>_CLIENT_URI`: the app's home page, where an ended sign-in starts again. */
+  clientUri: string | undefined;
 }
 
 /** A role created on start when missing. */
@@ -138,7 +151,12 @@ export interface Config {
    */
   adminsNeedTwoFactor: boolean;
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
-  sessionTtlSeconds: number;
+  /**
+   * Single sign-on and console sessions end after this long without activity, and this long
+   * after the password was typed whatever the activity (NIST SP 800-63B AAL2; Keycloak's
+   * defaults).
+   */
+  session: { idleSeconds: number; maxSeconds: number };
   dbConnectTimeoutMs: number;
   /** Deadline of every database call; past it the request answers 503. */
   dbOperationTimeoutMs: number;
@@ -186,7 +204,28 @@ function devSecrets(dataDir: string): DevSecrets {
   return secrets;
 }
 
-function seedClients(env: Record<string, string | undefined>): SeedClient[] {
+/** `<PREFIX>_BACKCHANNEL_LOGOUT_URI`, validated (Back-Channel Logout 1.0 section 2.2). */
+function backchannelLogoutUriFrom(name: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!isBackchannelLogoutUri(value)) {
+    throw new ConfigError(`Invalid configuration:\n  ${name}: ${BACKCHANNEL_LOGOUT_URI_RULE}`);
+  }
+  return value;
+}
+
+/** `<PREFIX>_CLIENT_URI`, validated as the provider will (RFC 7591 `client_uri`: a web URL). */
+function clientUriFrom(name: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^https?:\/\//.test(value) || !URL.canParse(value)) {
+    throw new ConfigError(`Invalid configuration:\n  ${name}: must be an http:// or https:// URL`);
+  }
+  return value;
+}
+
+function seedClients(
+  env: Record<string, string | undefined>,
+  nodeEnv: Config['env'],
+): SeedClient[] {
   const seeds = readDefaults<{ clients: ClientSeed[] }>('clients.json').clients;
   return seeds.map((seed) => {
     const pick = (suffix: string) => env[`${seed.env_prefix}_${suffix}`];
@@ -203,6 +242,13 @@ function seedClients(env: Record<string, string | undefined>): SeedClient[] {
       ),
       firstParty: seed.first_party,
       requireMfa: pick('REQUIRE_MFA') === 'true' || seed.require_mfa,
+      backchannelLogoutUri: backchannelLogoutUriFrom(
+        `${seed.env_prefix}_BACKCHANNEL_LOGOUT_URI`,
+        pick('BACKCHANNEL_LOGOUT_URI'),
+      ),
+      defaultBackchannelLogoutUri:
+        nodeEnv === 'development' ? seed.development_backchannel_logout_uri : undefined,
+      clientUri: clientUriFrom(`${seed.env_prefix}_CLIENT_URI`, pick('CLIENT_URI')),
     };
   });
 }
@@ -281,10 +327,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeCost: e.ARGON2_TIME_COST,
       parallelism: e.ARGON2_PARALLELISM,
     },
-    sessionTtlSeconds: e.SESSION_TTL_HOURS * 3600,
+    session: { idleSeconds: e.SESSION_IDLE_MINUTES * 60, maxSeconds: e.SESSION_MAX_HOURS * 3600 },
     dbConnectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
     dbOperationTimeoutMs: e.DB_OPERATION_TIMEOUT_MS,
-    clients: seedClients(env),
+    clients: seedClients(env, e.NODE_ENV),
     roles: readDefaults<{ roles: SeedRole[] }>('roles.json').roles,
     mail: {
       smtpUrl: e.SMTP_URL,

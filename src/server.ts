@@ -10,6 +10,8 @@ import { PROJECT_ROOT } from './config.ts';
 import { parseKeyRing } from './domain/secret-box.ts';
 import { loadSigningKeys } from './oidc/keys.ts';
 import { createProvider } from './oidc/provider.ts';
+import { logBackchannelLogouts } from './oidc/backchannel-logout.ts';
+import { recordSessionActivity } from './oidc/session-activity.ts';
 import { createServices, type Services } from './services/index.ts';
 import { seedDatabase } from './services/seed.ts';
 import { connectDatabase } from './store/connection.ts';
@@ -101,14 +103,19 @@ async function listen(
     isDev: config.env === 'development',
   });
   const provider = createProvider(config, store, keys, render);
+  logBackchannelLogouts(provider, log);
+  recordSessionActivity(provider, store.sessionActivity, log);
   const csrf = csrfProtection({ key: config.cookieKeys[0] ?? '', secure: config.secureCookies });
-  const app = createApp({ config, services, provider, render, csrf, log });
+  let listeningOn = '';
+  const selfOrigin = () => listeningOn;
+  const app = createApp({ config, services, provider, render, csrf, log, selfOrigin });
   const server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
   });
   const port = (server.address() as AddressInfo).port;
+  listeningOn = `http://${loopbackHost(config.host)}:${port}`;
   log.info({ port, database: store.consistency.server }, 'provider listening');
   if (!config.adminsNeedTwoFactor) {
     log.warn(
@@ -141,4 +148,11 @@ async function listen(
       await connection.close();
     },
   };
+}
+
+/** Where this process can reach itself: an any-address listener answers on the loopback. */
+function loopbackHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -23,6 +23,10 @@ export interface AuditDetailsByAction {
   'user.password_change': null;
   'user.add_role': { role: string };
   'user.add_group': { group: string };
+  /** One SSO session ended from its owner's Profile. */
+  'session.sign_out': { by: 'self' };
+  /** Every session, grant and refresh token of the user ended; remembered browsers if asked. */
+  'session.sign_out_everywhere': { by: 'self' | 'admin'; forgotBrowsers: boolean };
   'role.create': { enforce2fa: boolean; enforce2faGraceDays?: number; admin: boolean } | null;
   'role.update': {
     name?: string;
@@ -34,7 +38,11 @@ export interface AuditDetailsByAction {
   'group.create': null;
   'group.update': { name?: string; roleIds?: string[] };
   'group.delete': null;
-  'client.upsert': null;
+  /** Details only for an admin API change of back-channel logout (`null` removed the URI). */
+  'client.upsert': {
+    backchannel_logout_uri?: string | null;
+    backchannel_logout_session_required?: boolean;
+  } | null;
 }
 
 /** Every action the audit trail knows. */

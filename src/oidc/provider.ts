@@ -9,8 +9,13 @@ import type { Config } from '../config.ts';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../store/connection.ts';
 import type { Store } from '../store/index.ts';
 import { createFindAccount } from './account.ts';
+import { fetchAdministeredUrl } from './backchannel-logout.ts';
 import { createInteractionPolicy } from './policy.ts';
 import { grantRequested } from './grants.ts';
+import { sessionTtlSeconds } from './session-lifetime.ts';
+import { answerUnknownPathsWithOurPage } from './not-found.ts';
+import { signOutSummary } from './sign-out-summary.ts';
+import { isSignInEnded, startAgainAfterError } from './start-again.ts';
 
 /** Renders a named view to HTML (injected so this layer does not depend on the web layer). */
 export type RenderView = (view: string, locals: Record<string, unknown>) => string;
@@ -21,10 +26,13 @@ export function adminApiResource(issuer: string): string {
 }
 export const ADMIN_SCOPE = 'admin';
 
+/** Grants and their refresh tokens (offline access) last 14 days. */
+const GRANT_TTL_SECONDS = 14 * 24 * 60 * 60;
+
 /**
  * Builds the node-oidc-provider instance: authorization code flow with PKCE (S256) for every
- * client, refresh tokens, userinfo, revocation, introspection and RP-initiated logout, with all
- * state in MongoDB and our own interaction pages (devInteractions off).
+ * client, refresh tokens, userinfo, revocation, introspection, RP-initiated and back-channel
+ * logout, with all state in MongoDB and our own interaction pages (devInteractions off).
  */
 export function createProvider(
   config: Config,
@@ -75,10 +83,15 @@ export function createProvider(
       introspection: { enabled: true },
       userinfo: { enabled: true },
       claimsParameter: { enabled: true },
+      // Back-Channel Logout 1.0: ending a session at the provider posts a logout token to every
+      // app of that session with a backchannel_logout_uri; clients that also set
+      // backchannel_logout_session_required get `sid` in ID tokens and logout tokens.
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource(ctx, form) {
-          ctx.body = render('logout', { form, clientName: ctx.oidc.client?.clientName });
+        async logoutSource(ctx, form) {
+          const summary = await signOutSummary(ctx, store.users);
+          ctx.body = render('logout', { form, clientName: ctx.oidc.client?.clientName, summary });
         },
         postLogoutSuccessSource(ctx) {
           ctx.body = render('logged-out', { clientName: ctx.oidc.client?.clientName });
@@ -106,23 +119,32 @@ export function createProvider(
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
       policy: createInteractionPolicy(store, config.adminsNeedTwoFactor),
     },
-    loadExistingGrant: (ctx) => loadGrant(ctx, config.sessionTtlSeconds),
+    loadExistingGrant: (ctx) => loadGrant(ctx, GRANT_TTL_SECONDS),
     extraTokenClaims: (ctx, token) => authenticationOf(ctx, token),
     ttl: {
-      Session: config.sessionTtlSeconds,
-      Grant: config.sessionTtlSeconds,
+      Session: (_ctx, session) => sessionTtlSeconds(config.session, session.loginTs),
+      // A grant outlives the session: it carries the refresh tokens of offline access.
+      Grant: GRANT_TTL_SECONDS,
       Interaction: 30 * 60,
       AuthorizationCode: 60,
       AccessToken: 60 * 60,
       IdToken: 60 * 60,
-      RefreshToken: 14 * 24 * 60 * 60,
+      RefreshToken: GRANT_TTL_SECONDS,
     },
     rotateRefreshToken: true,
-    renderError(ctx, out, error) {
+    fetch: fetchAdministeredUrl,
+    async renderError(ctx, out, error) {
       const unavailable = isDatabaseUnavailable(error);
       if (unavailable) ctx.status = 503;
       ctx.type = 'html';
+      // "Start again" leads back to the application that asked, when it is known.
+      const startAgain = unavailable ? undefined : await startAgainAfterError(ctx);
+      if (isSignInEnded(error)) {
+        ctx.body = render('sign-in-ended', { startAgain });
+        return;
+      }
       ctx.body = render('error', {
+        startAgain,
         status: ctx.status,
         title: unavailable ? 'Temporarily unavailable' : 'Something went wrong',
         message: unavailable ? DATABASE_UNAVAILABLE_MESSAGE : (out.error_description ?? out.error),
@@ -132,6 +154,7 @@ export function createProvider(
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
   answerUnavailableAs503(provider);
+  answerUnknownPathsWithOurPage(provider, render);
   return provider;
 }
 

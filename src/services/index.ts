@@ -4,14 +4,17 @@ import type { KeyRing } from '../domain/secret-box.ts';
 import type { Store } from '../store/index.ts';
 import { adminRolesAndGroups } from './admin/roles-groups.ts';
 import { adminUsers } from './admin/users.ts';
+import { adminClients } from './admin/clients.ts';
 import { complianceReport } from './admin/compliance.ts';
 import { passwordFactor } from '../factors/password/password-factor.ts';
 import { attemptGuard } from '../factors/attempt-guard.ts';
 import { accountService } from './account.ts';
+import { consoleSessionService } from './console-sessions.ts';
 import { auditTrail } from './audit.ts';
 import { healthService } from './health.ts';
 import { notificationService } from './notifications/index.ts';
 import { operatorService } from './operator.ts';
+import { sessionsService } from './sessions.ts';
 import { signInService } from '../signin/service.ts';
 import { twoFactorService, type Notify } from './two-factor.ts';
 import { passwordHasher } from '../factors/password/hasher.ts';
@@ -53,9 +56,12 @@ export function createServices(config: Config, store: Store, ring: KeyRing, log:
       adminsNeedTwoFactor: config.adminsNeedTwoFactor,
     }),
     health: healthService(store),
+    sessions: sessionsService({ store, audit }),
+    consoleSessions: consoleSessionService({ store, limits: config.session }),
     operator: operatorService({ store, audit }),
     adminUsers: adminUsers({ store, passwords, totp, audit, notifications }),
     adminRolesAndGroups: adminRolesAndGroups({ store, audit }),
+    adminClients: adminClients({ store, audit }),
     compliance: complianceReport({
       store,
       totp,

@@ -1,16 +1,19 @@
 import type { Config } from '../config.ts';
 import type { Store } from '../store/index.ts';
+import { seededBackchannelLogout } from './seed-backchannel-logout.ts';
 
 /** The provider's own account and admin console: a first-party public client of itself. */
 export const CONSOLE_CLIENT_ID = 'account-console';
 
 /**
  * Declarative seed, run on every start: Produce and Manage from `config/` and the environment
- * (their secrets and redirect URIs follow config), the console client, and default roles that
+ * (their secrets and redirect URIs follow config; back-channel logout: `seededBackchannelLogout`),
+ * the console client, and default roles that
  * are created when missing but never changed afterwards (admins own them).
  */
 export async function seedDatabase(config: Config, store: Store): Promise<void> {
   for (const client of config.clients) {
+    const stored = await store.clients.find(client.clientId);
     await store.clients.upsert({
       client_id: client.clientId,
       client_name: client.clientName,
@@ -22,11 +25,14 @@ export async function seedDatabase(config: Config, store: Store): Promise<void> 
       token_endpoint_auth_method: 'client_secret_basic',
       first_party: client.firstParty,
       require_mfa: client.requireMfa,
+      ...(client.clientUri ? { client_uri: client.clientUri } : {}),
+      ...seededBackchannelLogout(client, stored),
     });
   }
   await store.clients.upsert({
     client_id: CONSOLE_CLIENT_ID,
     client_name: 'Account',
+    client_uri: `${config.issuer}/account`,
     redirect_uris: [`${config.issuer}/account/callback`],
     post_logout_redirect_uris: [`${config.issuer}/account`],
     grant_types: ['authorization_code'],

@@ -5,6 +5,7 @@ const EXPIRING_COLLECTIONS = [
   ...EXPIRING_OIDC_MODELS.map(oidcCollectionName),
   'remembered_browsers',
   'login_challenges',
+  'console_sessions',
   'attempts',
   'enrollments',
 ];

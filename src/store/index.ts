@@ -16,6 +16,10 @@ import { attemptsRepository } from './repos/attempts.repo.ts';
 import { auditRepository } from './repos/audit.repo.ts';
 import { catalogCache } from './repos/catalog-cache.ts';
 import { clientsRepository } from './repos/clients.repo.ts';
+import {
+  CONSOLE_SESSIONS_COLLECTION,
+  consoleSessionsRepository,
+} from './repos/console-sessions.repo.ts';
 import { credentialsRepository } from './repos/credentials.repo.ts';
 import { enrollmentsRepository } from './repos/enrollments.repo.ts';
 import { groupsRepository } from './repos/groups.repo.ts';
@@ -24,6 +28,10 @@ import { MAIL_OUTBOX_COLLECTION, mailOutboxRepository } from './repos/mail-outbo
 import { oidcSessionsRepository } from './repos/oidc-sessions.repo.ts';
 import { rememberedBrowsersRepository } from './repos/remembered-browsers.repo.ts';
 import { rolesRepository } from './repos/roles.repo.ts';
+import {
+  SESSION_ACTIVITY_COLLECTION,
+  sessionActivityRepository,
+} from './repos/session-activity.repo.ts';
 import { signingKeysRepository } from './repos/signing-keys.repo.ts';
 import { usersRepository } from './repos/users.repo.ts';
 import { addFerretdbSqliteIdIndexes } from './ferretdb-sqlite-indexes.ts';
@@ -33,6 +41,7 @@ import { moveFactorsOutOfUsers } from './migrations.ts';
 export function createStore(connection: Connection, consistency: Consistency) {
   const db = connection.db as mongo.Db;
   const catalog = catalogCache(connection);
+  const oidcAdapter = createOidcAdapterFactory(db, consistency, catalog);
   return {
     connection,
     consistency,
@@ -47,9 +56,11 @@ export function createStore(connection: Connection, consistency: Consistency) {
     signingKeys: signingKeysRepository(connection),
     clients: clientsRepository(connection, catalog),
     loginChallenges: loginChallengesRepository(connection),
-    oidcSessions: oidcSessionsRepository(connection),
+    consoleSessions: consoleSessionsRepository(connection),
+    oidcSessions: oidcSessionsRepository(connection, oidcAdapter('Session')),
+    sessionActivity: sessionActivityRepository(connection, consistency),
     mailOutbox: mailOutboxRepository(connection, consistency),
-    oidcAdapter: createOidcAdapterFactory(db, consistency, catalog),
+    oidcAdapter,
   };
 }
 
@@ -65,6 +76,8 @@ const PLAIN_COLLECTIONS = [
   'enrollments',
   'login_challenges',
   'signing_keys',
+  CONSOLE_SESSIONS_COLLECTION,
+  SESSION_ACTIVITY_COLLECTION,
   MAIL_OUTBOX_COLLECTION,
 ];
 

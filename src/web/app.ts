@@ -10,6 +10,7 @@ import { loginRoutes } from './interaction/login.routes.ts';
 import { consentRoutes } from './interaction/consent.routes.ts';
 import { secondFactorRoutes } from './interaction/second-factor.routes.ts';
 import { graceReminderRoutes } from './interaction/grace-reminder.routes.ts';
+import { signInEndedPage } from './interaction/ended.ts';
 import { consoleSessionRoutes } from './console/session.ts';
 import { profileRoutes } from './account/profile.routes.ts';
 import { accountTwoFactorRoutes } from './account/two-factor.routes.ts';
@@ -63,6 +64,7 @@ export function createApp(deps: WebDeps): Koa {
   const app = new Koa({ keys: [...deps.config.cookieKeys], proxy: deps.config.trustProxy });
   app.use(errorHandler(deps.render, deps.log));
   app.use(securityHeaders({ hsts: deps.config.secureCookies }));
+  app.use(signInEndedPage(deps));
   const routers = [
     baseRoutes(deps),
     loginRoutes(deps),

@@ -13,4 +13,6 @@ export interface WebDeps {
   render: Renderer;
   csrf: Csrf;
   log: Logger;
+  /** This process's own HTTP origin on the loopback interface, once it listens. */
+  selfOrigin: () => string;
 }

@@ -84,6 +84,7 @@ describe('e2e: single sign-on across Produce and Manage in Chromium', () => {
         MANAGE_REDIRECT_URIS: `http://localhost:${managePort}/callback`,
         PRODUCE_POST_LOGOUT_REDIRECT_URIS: `http://localhost:${producePort}/`,
         MANAGE_POST_LOGOUT_REDIRECT_URIS: `http://localhost:${managePort}/`,
+        MANAGE_BACKCHANNEL_LOGOUT_URI: `http://127.0.0.1:${managePort}/backchannel-logout`,
       },
     });
     produce = await startRp(producePort, 'Produce', 'produce', op.config.issuer);
@@ -150,6 +151,9 @@ describe('e2e: single sign-on across Produce and Manage in Chromium', () => {
 
     // Single sign-on: no second password page was ever shown.
     expect(await passwordPages(pages)).toEqual(shownBefore);
+    // The account page rides on the same sign-on (no password asked).
+    await page.goto(`${op.config.issuer}/account`);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Profile');
     // The provider's cookies stayed on its own host, the apps' on theirs.
     const cookies = await context.cookies();
     expect(cookies.filter((c) => c.domain === '127.0.0.1').map((c) => c.name)).toEqual(
@@ -158,5 +162,24 @@ describe('e2e: single sign-on across Produce and Manage in Chromium', () => {
     expect(cookies.filter((c) => c.domain === 'localhost').map((c) => c.name)).toEqual(
       expect.arrayContaining(['demo_rp_produce_sid', 'demo_rp_manage_sid']),
     );
+  });
+
+  it('signing out of Produce signs the browser out of Manage too (back-channel logout)', async () => {
+    const page = await context.newPage();
+    await page.goto(`${produce.url}/`);
+    await page.getByRole('link', { name: 'Sign out' }).click();
+    await page.waitForURL(`${op.config.issuer}/session/end**`);
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+
+    await page.waitForURL(`${produce.url}/`);
+    await expect(page.getByText('Not signed in').count()).resolves.toBe(1);
+    // Manage still has its cookie, but the provider told it the session ended.
+    expect((await context.cookies()).map((c) => c.name)).toContain('demo_rp_manage_sid');
+    await page.goto(`${manage.url}/`);
+    await expect(page.getByText('Not signed in').count()).resolves.toBe(1);
+    // And the account page asks for the password again.
+    await page.goto(`${op.config.issuer}/account`);
+    await page.waitForURL(`${op.config.issuer}/interaction/**`);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Sign in');
   });
 });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { hashRecoveryCode } from '../../src/domain/recovery-codes.ts';
+import { timeStep } from '../../src/domain/totp.ts';
+import { giveTwoFactor } from '../support/admin-pages.ts';
 import { openConsole, postForm } from '../support/console.ts';
 import { createUser } from '../support/fixtures.ts';
 import { startTestProvider, type TestProvider } from '../support/harness.ts';
@@ -229,7 +231,12 @@ describe('recovery codes', () => {
   it('asks for a fresh sign-in before generating new codes', async () => {
     const strict = await startTestProvider({ env: { REAUTH_MAX_AGE_SECONDS: '1' } });
     try {
-      const user = await createUserWithTwoFactor(strict, produce, { email: 'stale@example.com' });
+      // 2FA through the service: with a 1-second "recent" window, setting it up from Profile
+      // would itself race the clock.
+      const created = await createUser(strict, { email: 'stale@example.com' });
+      const app = new Authenticator(await giveTwoFactor(strict, created.id));
+      app.lastStep = timeStep(Date.now());
+      const user = { ...created, app };
       const browser = new HttpBrowser();
       await profileWithCode(browser, strict, user);
       await new Promise((resolve) => setTimeout(resolve, 2100));

@@ -1,40 +1,43 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import * as client from 'openid-client';
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.ts';
+import { sessionTtlSeconds } from '../../oidc/session-lifetime.ts';
+import type { ConsoleSession } from '../../services/console-sessions.ts';
 import { CONSOLE_CLIENT_ID } from '../../services/seed.ts';
 import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
+import { csrfOnlyForm, readVerifiedForm } from '../middleware/csrf.ts';
+import { consoleCallbackUrl, consoleClient } from './console-client.ts';
+import { providerSessionOf } from './provider-session.ts';
 
 const SESSION_COOKIE = 'console_session';
 const AUTH_COOKIE = 'console_auth';
-const SESSION_HOURS = 8;
+/** A console sign-in must come back within this time. */
+const AUTH_COOKIE_MS = 15 * 60 * 1000;
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-/** The signed-in person at the account and admin pages, and how they authenticated. */
-export interface ConsoleSession {
-  sub: string;
-  epoch: number;
-  authTime: number;
-  amr: string[];
-  exp: number;
-}
+export type { ConsoleSession } from '../../services/console-sessions.ts';
 
-interface PendingLogin {
-  verifier: string;
-  state: string;
-  returnTo: string;
-}
+/** What the console remembers between sending the browser to the provider and its return. */
+const pendingSchema = z.object({
+  verifier: z.string().max(200),
+  state: z.string().max(200),
+  nonce: z.string().max(200),
+  returnTo: z.string().max(500),
+});
+type PendingLogin = z.infer<typeof pendingSchema>;
 
-const sessionSchema = z.object({
-  sub: z.string(),
-  epoch: z.number(),
-  authTime: z.number(),
-  amr: z.array(z.string()),
-  exp: z.number(),
+const callbackQuery = z.object({
+  code: z.string().max(500).optional(),
+  state: z.string().max(200),
+  error: z.string().max(100).optional(),
+  iss: z.string().max(500).optional(),
 });
 
-const pendingSchema = z.object({ verifier: z.string(), state: z.string(), returnTo: z.string() });
+const INVALID_LINK = 'This sign-in link is not valid any more. Start again from your account page.';
 
 function cookieOptions(deps: WebDeps, maxAgeMs: number) {
   return {
@@ -48,29 +51,15 @@ function cookieOptions(deps: WebDeps, maxAgeMs: number) {
   };
 }
 
-function readCookie<T>(ctx: Context, name: string, schema: z.ZodType<T>): T | null {
-  const raw = ctx.cookies.get(name, { signed: true });
+function readPending(ctx: Context): PendingLogin | null {
+  const raw = ctx.cookies.get(AUTH_COOKIE, { signed: true });
   if (!raw) return null;
   try {
-    const parsed = schema.safeParse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
+    const parsed = pendingSchema.safeParse(JSON.parse(Buffer.from(raw, 'base64url').toString()));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }
-}
-
-function writeCookie(
-  ctx: Context,
-  deps: WebDeps,
-  name: string,
-  value: unknown,
-  maxAgeMs: number,
-): void {
-  ctx.cookies.set(
-    name,
-    Buffer.from(JSON.stringify(value)).toString('base64url'),
-    cookieOptions(deps, maxAgeMs),
-  );
 }
 
 /** Only our own pages are valid destinations after sign-in (no open redirect). */
@@ -80,10 +69,16 @@ function safeReturnTo(value: unknown): string {
     : '/account';
 }
 
+function consoleToken(ctx: Context): string | null {
+  const token = ctx.cookies.get(SESSION_COOKIE, { signed: true });
+  return token && TOKEN_PATTERN.test(token) ? token : null;
+}
+
 /**
- * Sends the browser through the provider's own OIDC sign-in (code + PKCE) as the first-party
- * `account-console` client, so the account and admin pages obey exactly the same password and
- * 2FA rules as Produce and Manage. `maxAgeSeconds` forces a fresh password (recent sign-in).
+ * Sends the browser through the provider's own OIDC sign-in (code flow with PKCE, state and
+ * nonce) as the first-party `account-console` client, so the account and admin pages obey
+ * exactly the same password and 2FA rules as Produce and Manage. `maxAgeSeconds` forces a fresh
+ * password (recent sign-in, OIDC Core 3.1.2.1 `max_age`).
  */
 export function startConsoleLogin(
   ctx: Context,
@@ -91,40 +86,74 @@ export function startConsoleLogin(
   returnTo: string,
   maxAgeSeconds?: number,
 ): void {
-  const verifier = randomBytes(32).toString('base64url');
-  const state = randomBytes(16).toString('base64url');
-  writeCookie(
-    ctx,
-    deps,
+  const pending: PendingLogin = {
+    verifier: client.randomPKCECodeVerifier(),
+    state: client.randomState(),
+    nonce: client.randomNonce(),
+    returnTo: safeReturnTo(returnTo),
+  };
+  ctx.cookies.set(
     AUTH_COOKIE,
-    { verifier, state, returnTo: safeReturnTo(returnTo) } satisfies PendingLogin,
-    15 * 60 * 1000,
+    Buffer.from(JSON.stringify(pending)).toString('base64url'),
+    cookieOptions(deps, AUTH_COOKIE_MS),
   );
   const url = new URL(`${deps.config.issuer}/auth`);
   url.search = new URLSearchParams({
     client_id: CONSOLE_CLIENT_ID,
     response_type: 'code',
     scope: 'openid',
-    redirect_uri: `${deps.config.issuer}/account/callback`,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    redirect_uri: consoleCallbackUrl(deps.config),
+    code_challenge: s256(pending.verifier),
     code_challenge_method: 'S256',
-    state,
+    state: pending.state,
+    nonce: pending.nonce,
     ...(maxAgeSeconds !== undefined ? { max_age: String(maxAgeSeconds) } : {}),
   }).toString();
   ctx.status = 303;
   ctx.redirect(url.toString());
 }
 
-/** The current console session, or null (expired, signed out, or invalidated by sessionEpoch). */
+function s256(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('base64url');
+}
+
+/**
+ * Keeps the provider SSO session alive while its console is in use: the console's activity counts
+ * as activity of the SSO session (idle timeout), never past its absolute lifetime.
+ */
+async function extendProviderSession(ctx: Context, deps: WebDeps): Promise<void> {
+  const session = await deps.provider.Session.get(ctx);
+  if (!session.accountId) return;
+  await session.save(sessionTtlSeconds(deps.config.session, session.loginTs));
+  ctx.cookies.set(deps.provider.cookieName('session'), session.jti, {
+    signed: true,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: deps.config.secureCookies,
+    path: '/',
+    overwrite: true,
+    ...(session.exp ? { expires: new Date(session.exp * 1000) } : {}),
+  });
+}
+
+/**
+ * The person signed in at the account and admin pages, or null: no console session, signed out,
+ * idle or past its lifetime, or the browser's SSO session ended or now belongs to someone else.
+ */
 export async function currentConsoleUser(
   ctx: Context,
   deps: WebDeps,
 ): Promise<{ user: User; session: ConsoleSession } | null> {
-  const session = readCookie(ctx, SESSION_COOKIE, sessionSchema);
-  if (!session || session.exp * 1000 <= Date.now()) return null;
-  const user = await deps.services.account.findById(session.sub);
-  if (!user || user.disabled || user.sessionEpoch !== session.epoch) return null;
-  return { user, session };
+  const token = consoleToken(ctx);
+  if (!token) return null;
+  const ridingOn = await providerSessionOf(ctx, deps);
+  const current = await deps.services.consoleSessions.resolve(token, ridingOn);
+  if (!current) {
+    ctx.cookies.set(SESSION_COOKIE, null, cookieOptions(deps, 0));
+    return null;
+  }
+  if (current.active) await extendProviderSession(ctx, deps);
+  return { user: current.user, session: current.session };
 }
 
 /**
@@ -136,6 +165,7 @@ export async function requireConsoleUser(
   deps: WebDeps,
   options: { recentSeconds?: number } = {},
 ): Promise<{ user: User; session: ConsoleSession } | null> {
+  ctx.set('Cache-Control', 'no-store');
   const current = await currentConsoleUser(ctx, deps);
   const stale =
     current &&
@@ -154,68 +184,79 @@ export async function requireConsoleUser(
 /** Console sign-in callback and sign-out. */
 export function consoleSessionRoutes(deps: WebDeps): Router {
   const router = new Router();
+  const oidc = consoleClient(deps.config, deps.selfOrigin);
 
   router.get('/account/login', (ctx) =>
     startConsoleLogin(ctx, deps, safeReturnTo(ctx.query.return_to)),
   );
 
   router.get('/account/callback', async (ctx) => {
-    const pending = readCookie(ctx, AUTH_COOKIE, pendingSchema);
+    const pending = readPending(ctx);
     ctx.cookies.set(AUTH_COOKIE, null, cookieOptions(deps, 0));
-    const query = z
-      .object({
-        code: z.string().max(200).optional(),
-        state: z.string().max(200),
-        error: z.string().max(100).optional(),
-      })
-      .safeParse(ctx.query);
+    const query = callbackQuery.safeParse(ctx.query);
     if (!pending || !query.success || query.data.state !== pending.state) {
-      throw new AppError(
-        'bad_request',
-        'This sign-in link is not valid any more. Start again from your account page.',
-      );
+      throw new AppError('bad_request', INVALID_LINK);
     }
+    const previous = consoleToken(ctx);
+    if (previous) await deps.services.consoleSessions.end(previous);
+    ctx.cookies.set(SESSION_COOKIE, null, cookieOptions(deps, 0));
     if (query.data.error || !query.data.code) {
-      ctx.redirect('/account/signed-out');
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = 'html';
+      ctx.body = deps.render('account/sign-in-cancelled', { returnTo: pending.returnTo });
       return;
     }
-    const code = await deps.provider.AuthorizationCode.find(query.data.code);
-    const challenge = createHash('sha256').update(pending.verifier).digest('base64url');
-    if (
-      !code ||
-      code.clientId !== CONSOLE_CLIENT_ID ||
-      Reflect.get(code, 'consumed') ||
-      code.codeChallenge !== challenge ||
-      !code.accountId
-    ) {
-      throw new AppError(
-        'bad_request',
-        'This sign-in link is not valid any more. Start again from your account page.',
-      );
-    }
+    let claims: client.IDToken | undefined;
     try {
-      await code.consume();
-    } catch {
-      throw new AppError(
-        'bad_request',
-        'This sign-in link is not valid any more. Start again from your account page.',
+      const tokens = await client.authorizationCodeGrant(
+        oidc,
+        new URL(`${consoleCallbackUrl(deps.config)}?${ctx.querystring}`),
+        {
+          pkceCodeVerifier: pending.verifier,
+          expectedState: pending.state,
+          expectedNonce: pending.nonce,
+        },
       );
+      claims = tokens.claims();
+    } catch (error) {
+      deps.log.info({ err: error }, 'console sign-in code refused');
+      throw new AppError('bad_request', INVALID_LINK);
     }
-    const user = await deps.services.account.findById(code.accountId);
-    if (!user || user.disabled) throw new AppError('forbidden', 'This account cannot sign in.');
-    const session: ConsoleSession = {
-      sub: user.id,
-      epoch: user.sessionEpoch,
-      authTime: code.authTime ?? Math.floor(Date.now() / 1000),
-      amr: code.amr ?? [],
-      exp: Math.floor(Date.now() / 1000) + SESSION_HOURS * 3600,
-    };
-    writeCookie(ctx, deps, SESSION_COOKIE, session, SESSION_HOURS * 3600 * 1000);
+    const ridingOn = await providerSessionOf(ctx, deps);
+    const user = claims ? await deps.services.account.findById(claims.sub) : null;
+    if (!claims || !user || user.disabled) {
+      throw new AppError('forbidden', 'This account cannot sign in.');
+    }
+    if (!ridingOn || ridingOn.accountId !== user.id) {
+      throw new AppError('bad_request', INVALID_LINK);
+    }
+    const token = await deps.services.consoleSessions.start(user, ridingOn, {
+      authTime: claims.auth_time ?? Math.floor(Date.now() / 1000),
+      amr: Array.isArray(claims.amr) ? claims.amr.map(String) : [],
+    });
+    ctx.cookies.set(
+      SESSION_COOKIE,
+      token,
+      cookieOptions(deps, deps.config.session.maxSeconds * 1000),
+    );
     ctx.redirect(pending.returnTo);
   });
 
+  // Signing out is a POST with a CSRF token, so another site cannot sign anyone out; a GET (an
+  // old link) shows the question with that form.
   router.get('/account/logout', (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'html';
+    ctx.body = deps.render('account/sign-out', { csrf: deps.csrf.token(ctx) });
+  });
+
+  router.post('/account/logout', async (ctx) => {
+    await readVerifiedForm(ctx, deps.csrf, csrfOnlyForm);
+    const token = consoleToken(ctx);
+    if (token) await deps.services.consoleSessions.end(token);
     ctx.cookies.set(SESSION_COOKIE, null, cookieOptions(deps, 0));
+    // The provider asks whether to end the single sign-on too, then says "You are signed out".
+    ctx.status = 303;
     ctx.redirect(`${deps.config.issuer}/session/end?client_id=${CONSOLE_CLIENT_ID}`);
   });
 

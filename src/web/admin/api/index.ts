@@ -5,6 +5,7 @@ import { adminApiResource } from '../../../oidc/provider.ts';
 import type { WebDeps } from '../../context.ts';
 import { readJson } from '../../middleware/body.ts';
 import { authenticateAdmin } from './auth.ts';
+import { clientRoutes } from './clients.routes.ts';
 import { complianceRoutes } from './compliance.routes.ts';
 import { buildOpenApi } from './openapi.ts';
 import type { ApiRoute } from './route.ts';
@@ -19,6 +20,7 @@ export function adminApiRoutes(deps: WebDeps): ApiRoute[] {
     ...groupRoutes(deps),
     ...auditRoutes(deps),
     ...complianceRoutes(deps),
+    ...clientRoutes(deps),
   ];
 }
 

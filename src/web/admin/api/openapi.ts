@@ -149,7 +149,7 @@ export function buildOpenApi(routes: ApiRoute[], options: { issuer: string; reso
       title: 'Admin API',
       version: '1.0.0',
       description:
-        'Administration of users, roles, groups and the audit trail, and the 2FA compliance report. Authenticate with an access token issued by this provider for the resource `' +
+        'Administration of users, roles, groups, the audit trail and the back-channel logout of clients, and the 2FA compliance report. Authenticate with an access token issued by this provider for the resource `' +
         options.resource +
         '` with the `admin` scope, to a user holding an admin role. Errors are `{ error, message, details? }` with stable codes.',
     },
@@ -161,6 +161,7 @@ export function buildOpenApi(routes: ApiRoute[], options: { issuer: string; reso
       { name: 'groups' },
       { name: 'audit' },
       { name: 'compliance' },
+      { name: 'clients' },
       { name: 'meta' },
     ],
     paths,

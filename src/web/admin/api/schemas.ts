@@ -65,6 +65,15 @@ export const userPatchBody = z
   })
   .strict();
 
+export const signOutEverywhereBody = z
+  .object({
+    forgetRememberedBrowsers: z.boolean().default(false).meta({
+      description:
+        "Also forget the user's remembered browsers (they are asked for a code again). Default false: they stay.",
+    }),
+  })
+  .strict();
+
 /** A role's grace period for 2FA enforcement, in whole days (0: none). */
 const graceDays = z.number().int().min(0).max(365).meta({
   description:
