@@ -6,6 +6,7 @@ const EXPIRING_COLLECTIONS = [
   'remembered_browsers',
   'login_challenges',
   'console_sessions',
+  'oidc_session_ended',
   'attempts',
   'enrollments',
 ];

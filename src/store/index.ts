@@ -11,6 +11,7 @@ import {
   OIDC_MODELS,
   oidcCollectionName,
 } from './oidc-adapter.ts';
+import { ENDED_SESSIONS_COLLECTION } from './ended-sessions.ts';
 import { maintainExpiry, type ExpiryMaintenance } from './expiry.ts';
 import { attemptsRepository } from './repos/attempts.repo.ts';
 import { auditRepository } from './repos/audit.repo.ts';
@@ -77,6 +78,7 @@ const PLAIN_COLLECTIONS = [
   'login_challenges',
   'signing_keys',
   CONSOLE_SESSIONS_COLLECTION,
+  ENDED_SESSIONS_COLLECTION,
   SESSION_ACTIVITY_COLLECTION,
   MAIL_OUTBOX_COLLECTION,
 ];

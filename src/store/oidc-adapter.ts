@@ -1,3 +1,4 @@
+import { endedSessions, type EndedSessions } from './ended-sessions.ts';
 import { createHash } from 'node:crypto';
 import type { mongo } from 'mongoose';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
@@ -51,7 +52,7 @@ const SECOND_USE: Record<string, string> = {
 };
 
 /** Prefix of the second copy of a Session, stored under its `uid` for `findByUid`. */
-const SESSION_BY_UID = 'uid:';
+export const SESSION_BY_UID = 'uid:';
 
 /**
  * Field names MongoDB-compatible servers refuse or misread ('.' anywhere, '$' first; FerretDB
@@ -104,8 +105,9 @@ export function createOidcAdapterFactory(
       collection('Grant').deleteOne({ _id: storedOidcId('Grant', grantId) }),
     ]);
   };
+  const ended = endedSessions(db);
   return (model: string) =>
-    new MongoOidcAdapter(collection(model), model, consistency, revokeGrant, catalog);
+    new MongoOidcAdapter(collection(model), model, consistency, revokeGrant, catalog, ended);
 }
 
 class MongoOidcAdapter implements Adapter {
@@ -114,6 +116,7 @@ class MongoOidcAdapter implements Adapter {
   readonly #consistency: Consistency;
   readonly #revokeGrant: (grantId: string) => Promise<void>;
   readonly #catalog: CatalogCache;
+  readonly #ended: EndedSessions;
 
   constructor(
     collection: mongo.Collection<StoredModel>,
@@ -121,8 +124,10 @@ class MongoOidcAdapter implements Adapter {
     consistency: Consistency,
     revokeGrant: (grantId: string) => Promise<void>,
     catalog: CatalogCache,
+    ended: EndedSessions,
   ) {
     this.#collection = collection;
+    this.#ended = ended;
     this.#model = model;
     this.#consistency = consistency;
     this.#revokeGrant = revokeGrant;
@@ -130,6 +135,9 @@ class MongoOidcAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    // A request that loaded a session before it ended must not bring it back (ended-sessions.ts).
+    const key = storedOidcId(this.#model, id);
+    if (this.#model === 'Session' && (await this.#ended.has(key))) return;
     const rest: AdapterPayload = { ...payload };
     delete rest.jti;
     const doc: Omit<StoredModel, '_id'> = {
@@ -141,7 +149,6 @@ class MongoOidcAdapter implements Adapter {
     if (this.#model === 'Grant') doc.grantId = id;
     if (payload.userCode) doc.userCode = payload.userCode;
     if (payload.accountId) doc.accountId = payload.accountId;
-    const key = storedOidcId(this.#model, id);
     await this.#write(key, () => this.#collection.replaceOne({ _id: key }, doc, { upsert: true }));
     if (this.#model === 'Session' && payload.uid) {
       const byUid = `${SESSION_BY_UID}${payload.uid}`;
@@ -204,8 +211,9 @@ class MongoOidcAdapter implements Adapter {
     if (this.#model === 'Session') {
       const doc = await this.#collection.findOne({ _id: key }, { projection: { payload: 1 } });
       const uid = doc?.payload.uid;
-      if (uid)
+      if (uid) {
         await this.#write(`${SESSION_BY_UID}${uid}`, (k) => this.#collection.deleteOne({ _id: k }));
+      }
     }
     await this.#write(key, (k) => this.#collection.deleteOne({ _id: k }));
   }

@@ -1,6 +1,7 @@
+import { endedSessions } from '../ended-sessions.ts';
 import type { Connection, mongo } from 'mongoose';
 import type { Adapter } from 'oidc-provider';
-import { oidcCollectionName, storedOidcId } from '../oidc-adapter.ts';
+import { oidcCollectionName, storedOidcId, SESSION_BY_UID } from '../oidc-adapter.ts';
 
 /** A live provider SSO session as the store sees it (node-oidc-provider's `Session` payload). */
 export interface ProviderSessionRecord {
@@ -28,6 +29,7 @@ export function oidcSessionsRepository(connection: Connection, sessionAdapter: A
     (connection.db as mongo.Db).collection<{ _id: string; grantId?: string }>(
       oidcCollectionName(model),
     );
+  const ended = endedSessions(connection.db as mongo.Db);
 
   /** Deletes every token minted under these grants (scans `grantId`; off the hot path). */
   async function revokeTokensOf(grantIds: readonly string[]): Promise<void> {
@@ -35,6 +37,18 @@ export function oidcSessionsRepository(connection: Connection, sessionAdapter: A
     for (const model of GRANT_TOKENS) {
       await collection(model).deleteMany({ grantId: { $in: [...grantIds] } });
     }
+  }
+
+  /**
+   * Deletes the sessions matching `filter` (both stored copies), remembering them as ended first
+   * so that a request still holding one cannot save it back (src/store/ended-sessions.ts).
+   */
+  async function endSessions(filter: mongo.Filter<{ accountId?: string }>): Promise<void> {
+    const sessions = await collection('Session')
+      .find(filter as mongo.Filter<{ _id: string }>, { projection: { _id: 1 } })
+      .toArray();
+    await ended.remember(sessions.map((s) => s._id).filter((id) => !id.startsWith(SESSION_BY_UID)));
+    await collection('Session').deleteMany(filter as mongo.Filter<{ _id: string }>);
   }
 
   return {
@@ -46,7 +60,7 @@ export function oidcSessionsRepository(connection: Connection, sessionAdapter: A
       ).flatMap((g) => (g.grantId ? [g.grantId] : []));
       await revokeTokensOf(grantIds);
       await collection('Grant').deleteMany({ accountId });
-      await collection('Session').deleteMany({ accountId });
+      await endSessions({ accountId });
     },
 
     /** The signed-in session with this uid, or null (never existed, ended, expired, anonymous). */
@@ -69,10 +83,7 @@ export function oidcSessionsRepository(connection: Connection, sessionAdapter: A
      * refresh tokens that apps hold from it stop working too.
      */
     async end(session: ProviderSessionRecord): Promise<void> {
-      await collection('Session').deleteMany({
-        accountId: session.accountId,
-        'payload.uid': session.uid,
-      });
+      await endSessions({ accountId: session.accountId, 'payload.uid': session.uid });
       await revokeTokensOf(session.grantIds);
       for (const grantId of session.grantIds) {
         await collection('Grant').deleteOne({ _id: storedOidcId('Grant', grantId) });
