@@ -10,7 +10,10 @@ import { PROJECT_ROOT } from './config.ts';
 import { parseKeyRing } from './domain/secret-box.ts';
 import { loadSigningKeys } from './oidc/keys.ts';
 import { createProvider } from './oidc/provider.ts';
-import { logBackchannelLogouts } from './oidc/backchannel-logout.ts';
+import {
+  logBackchannelLogouts,
+  sendBackchannelLogoutsForEndedSessions,
+} from './oidc/backchannel-logout.ts';
 import { recordSessionActivity } from './oidc/session-activity.ts';
 import { createServices, type Services } from './services/index.ts';
 import { seedDatabase } from './services/seed.ts';
@@ -104,6 +107,7 @@ async function listen(
   });
   const provider = createProvider(config, store, keys, render);
   logBackchannelLogouts(provider, log);
+  sendBackchannelLogoutsForEndedSessions(provider, store.oidcSessions, log);
   recordSessionActivity(provider, store.sessionActivity, log);
   const csrf = csrfProtection({ key: config.cookieKeys[0] ?? '', secure: config.secureCookies });
   let listeningOn = '';

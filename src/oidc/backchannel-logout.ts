@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { Logger } from 'pino';
+import type { EndedSession } from '../store/repos/oidc-sessions.repo.ts';
 
 /**
  * The provider's outgoing requests (its `fetch` setting). node-oidc-provider sends them through
@@ -33,5 +34,38 @@ export function logBackchannelLogouts(provider: Provider, log: Logger): void {
       { client: client.clientId, reason: error.message },
       'back-channel logout failed: the app may still show the user as signed in',
     );
+  });
+}
+
+/**
+ * Tells the apps of sessions the store ended itself ("Sign out" of one session or everywhere, a
+ * password change, a disabled account) with a logout token each, as the provider does for its
+ * own end-session endpoint (Back-Channel Logout 1.0 section 2.5). Failures are logged and never
+ * undo the sign-out.
+ */
+export function sendBackchannelLogoutsForEndedSessions(
+  provider: Provider,
+  sessions: { onEnded(listener: (ended: EndedSession[]) => Promise<void>): void },
+  log: Logger,
+): void {
+  sessions.onEnded(async (ended) => {
+    for (const { accountId, sids } of ended) {
+      for (const [clientId, sid] of Object.entries(sids)) {
+        const client = await provider.Client.find(clientId).catch(() => undefined);
+        if (!client?.backchannelLogoutUri) continue;
+        // Present on clients in node-oidc-provider 9 (lib/models/client.js), missing from its types.
+        const send = client as unknown as {
+          backchannelLogout(sub: string, sid: string): Promise<void>;
+        };
+        await send.backchannelLogout(accountId, sid).then(
+          () => log.info({ client: clientId }, 'back-channel logout delivered'),
+          (error: Error) =>
+            log.warn(
+              { client: clientId, reason: error.message },
+              'back-channel logout failed: the app may still show the user as signed in',
+            ),
+        );
+      }
+    }
   });
 }

@@ -65,11 +65,18 @@ function escapeKeys(value: unknown, decode: boolean): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
     const name = decode
-      ? key.replace(/%(25|2E|24)/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+      ? restoredKey(key)
       : key.replace(/%/g, '%25').replace(/\./g, '%2E').replace(/^\$/, '%24');
     out[name] = escapeKeys(inner, decode);
   }
   return out;
+}
+
+/** A field name as the provider wrote it, from its stored (escaped) form. */
+export function restoredKey(stored: string): string {
+  return stored.replace(/%(25|2E|24)/g, (_m, hex: string) =>
+    String.fromCharCode(parseInt(hex, 16)),
+  );
 }
 
 /** Collection name for an oidc-provider model: one collection each, `oidc_<model>`. */

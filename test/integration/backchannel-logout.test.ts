@@ -191,6 +191,23 @@ describe('back-channel logout', () => {
     expect(op.rawLogs.join('\n')).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\./);
   });
 
+  it('"Sign out everywhere" (ended by the store, not the end-session endpoint) signs Manage out too', async () => {
+    const user = await createUser(op, { email: 'bcl-everywhere@example.com' });
+    const { browser, sid } = await signInToBoth(user);
+    const before = manage.backchannelLogouts.length;
+
+    await op.services.sessions.signOutEverywhere(
+      user.id,
+      { id: user.id, email: user.email, ip: '127.0.0.1' },
+      { forgetBrowsers: false },
+    );
+
+    expect(manage.backchannelLogouts.slice(before)).toEqual([
+      { accepted: true, sub: user.id, sid, endedSessions: 1 },
+    ]);
+    expect(await managePage(browser)).toContain('Not signed in');
+  });
+
   it('"No, stay signed in" signs out of Produce only: Manage keeps its session', async () => {
     const user = await createUser(op, { email: 'bcl-stay@example.com' });
     const { browser, idToken } = await signInToBoth(user);
@@ -493,7 +510,8 @@ describe('back-channel logout', () => {
         paths: Record<string, Record<string, unknown>>;
         components: { schemas: Record<string, unknown> };
       };
-      expect(Object.keys(doc.paths['/admin/api/clients'] ?? {})).toEqual(['get']);
+      // POST registers a service client (service-clients.test.ts).
+      expect(Object.keys(doc.paths['/admin/api/clients'] ?? {})).toEqual(['get', 'post']);
       expect(Object.keys(doc.paths['/admin/api/clients/{id}'] ?? {})).toEqual(['patch']);
       expect(doc.components.schemas['Client']).toBeDefined();
     });

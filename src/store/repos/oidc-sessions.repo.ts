@@ -1,7 +1,7 @@
 import { endedSessions } from '../ended-sessions.ts';
 import type { Connection, mongo } from 'mongoose';
 import type { Adapter } from 'oidc-provider';
-import { oidcCollectionName, storedOidcId, SESSION_BY_UID } from '../oidc-adapter.ts';
+import { oidcCollectionName, restoredKey, storedOidcId, SESSION_BY_UID } from '../oidc-adapter.ts';
 
 /** A live provider SSO session as the store sees it (node-oidc-provider's `Session` payload). */
 export interface ProviderSessionRecord {
@@ -13,6 +13,19 @@ export interface ProviderSessionRecord {
   clientIds: string[];
   /** The grants of those sign-ins: their tokens die with them. */
   grantIds: string[];
+}
+
+/** A session ended by the store, and the per-app session ids (`sid`) it had. */
+export interface EndedSession {
+  accountId: string;
+  /** clientId → `sid` (OpenID Connect Back-Channel Logout 1.0, section 2.4). */
+  sids: Record<string, string>;
+}
+
+interface StoredSession {
+  _id: string;
+  accountId?: string;
+  payload?: { authorizations?: Record<string, { sid?: string }> };
 }
 
 /** Token models minted under a grant, deleted when the grant is revoked. */
@@ -30,6 +43,7 @@ export function oidcSessionsRepository(connection: Connection, sessionAdapter: A
       oidcCollectionName(model),
     );
   const ended = endedSessions(connection.db as mongo.Db);
+  const listeners: Array<(sessions: EndedSession[]) => Promise<void>> = [];
 
   /** Deletes every token minted under these grants (scans `grantId`; off the hot path). */
   async function revokeTokensOf(grantIds: readonly string[]): Promise<void> {
@@ -44,14 +58,31 @@ export function oidcSessionsRepository(connection: Connection, sessionAdapter: A
    * so that a request still holding one cannot save it back (src/store/ended-sessions.ts).
    */
   async function endSessions(filter: mongo.Filter<{ accountId?: string }>): Promise<void> {
-    const sessions = await collection('Session')
-      .find(filter as mongo.Filter<{ _id: string }>, { projection: { _id: 1 } })
-      .toArray();
-    await ended.remember(sessions.map((s) => s._id).filter((id) => !id.startsWith(SESSION_BY_UID)));
+    const sessions = (
+      await (connection.db as mongo.Db)
+        .collection<StoredSession>(oidcCollectionName('Session'))
+        .find(filter as mongo.Filter<StoredSession>, {
+          projection: { _id: 1, accountId: 1, 'payload.authorizations': 1 },
+        })
+        .toArray()
+    ).filter((s) => !s._id.startsWith(SESSION_BY_UID));
+    await ended.remember(sessions.map((s) => s._id));
     await collection('Session').deleteMany(filter as mongo.Filter<{ _id: string }>);
+    const endedSessions = sessions.flatMap((s) =>
+      s.accountId ? [{ accountId: s.accountId, sids: sidsOf(s) }] : [],
+    );
+    for (const listener of listeners) await listener(endedSessions);
   }
 
   return {
+    /**
+     * Registers what to do after the store ended sessions itself (not through the provider's
+     * end-session endpoint): telling the apps by back-channel logout (src/oidc/backchannel-logout.ts).
+     */
+    onEnded(listener: (sessions: EndedSession[]) => Promise<void>): void {
+      listeners.push(listener);
+    },
+
     async revokeForAccount(accountId: string): Promise<void> {
       const grantIds = (
         await collection('Grant')
@@ -93,3 +124,11 @@ export function oidcSessionsRepository(connection: Connection, sessionAdapter: A
 }
 
 export type OidcSessionsRepository = ReturnType<typeof oidcSessionsRepository>;
+
+function sidsOf(session: StoredSession): Record<string, string> {
+  const sids: Record<string, string> = {};
+  for (const [clientId, authorization] of Object.entries(session.payload?.authorizations ?? {})) {
+    if (authorization.sid) sids[restoredKey(clientId)] = authorization.sid;
+  }
+  return sids;
+}
