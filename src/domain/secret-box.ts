@@ -115,3 +115,11 @@ export function openSecret(ring: KeyRing, sealed: string, associatedData: string
 export function needsReseal(ring: KeyRing, sealed: string): boolean {
   return parseSealed(sealed)?.kid !== ring.activeKeyId;
 }
+
+/**
+ * The id of the key a value was sealed with (null if it is not a sealed value), so key rotation
+ * can name a missing key without ever showing key material or the secret.
+ */
+export function sealedKeyId(sealed: string): string | null {
+  return parseSealed(sealed)?.kid ?? null;
+}

@@ -93,6 +93,29 @@ export function credentialsRepository(connection: Connection, consistency: Consi
       });
     },
 
+    /** Every stored authenticator secret, still sealed: what a key rotation re-seals. */
+    async sealedTotpSecrets(): Promise<Array<{ userId: string; sealedSecret: string }>> {
+      const docs = await credentials()
+        .find({ type: 'totp' }, { projection: { userId: 1, sealedSecret: 1 } })
+        .toArray();
+      return docs.map(({ userId, sealedSecret }) => ({ userId, sealedSecret }));
+    },
+
+    /**
+     * Swaps a sealed secret for the same secret sealed under another key, only while it is still
+     * `from` (the user may have replaced the authenticator meanwhile). Only the secret changes and
+     * the revision moves on, so a concurrent code acceptance is neither lost nor undone.
+     */
+    resealTotp(userId: string, from: string, to: string): Promise<boolean> {
+      return write(userId, async () => {
+        const result = await credentials().updateOne(
+          { _id: key(userId), sealedSecret: from },
+          { $set: { sealedSecret: to }, $inc: { rev: 1 } },
+        );
+        return result.matchedCount === 1;
+      });
+    },
+
     async removeTotp(userId: string): Promise<void> {
       await write(userId, () => credentials().deleteOne({ _id: key(userId) }));
     },

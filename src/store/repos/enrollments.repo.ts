@@ -61,6 +61,32 @@ export function enrollmentsRepository(connection: Connection, consistency: Consi
       });
     },
 
+    /** Every enrollment still pending, with its sealed secret: what a key rotation re-seals. */
+    async livePending(): Promise<PendingEnrollment[]> {
+      const docs = await enrollments()
+        .find({ expiresAt: { $gt: new Date() } })
+        .toArray();
+      return docs
+        .filter((doc) => doc.sealedSecret !== '')
+        .map((doc) => ({
+          channel: doc._id,
+          userId: doc.userId,
+          sealedSecret: doc.sealedSecret,
+          expiresAt: doc.expiresAt,
+        }));
+    },
+
+    /** Swaps a pending secret for the same secret sealed under another key, if still `from`. */
+    reseal(channel: string, from: string, to: string): Promise<boolean> {
+      return consistency.exclusive('enrollments', channel, async () => {
+        const result = await enrollments().updateOne(
+          { _id: channel, sealedSecret: from },
+          { $set: { sealedSecret: to }, $inc: { rev: 1 } },
+        );
+        return result.matchedCount === 1;
+      });
+    },
+
     /** Discards every pending enrollment of a user (one was completed, or 2FA was reset). */
     async discardForUser(userId: string): Promise<void> {
       await enrollments().deleteMany({ userId });

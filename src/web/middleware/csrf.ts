@@ -8,11 +8,27 @@ import { readForm } from './body.ts';
  * CSRF protection for our own forms (the provider's endpoints protect themselves): a random
  * per-browser secret in an HttpOnly cookie, and forms carry an HMAC of it. A cross-site page can
  * neither read the cookie nor compute the token.
+ *
+ * `keys` are the cookie keys (`COOKIE_KEYS`): the first signs new tokens and every one verifies,
+ * so prepending a new key does not break forms rendered before the rotation (the same rule
+ * Keygrip applies to our signed cookies).
  */
-export function csrfProtection(options: { key: string; secure: boolean }) {
+export function csrfProtection(options: { keys: readonly string[]; secure: boolean }) {
   const cookieName = options.secure ? '__Host-csrf' : 'csrf';
-  const sign = (secret: string) =>
-    createHmac('sha256', options.key).update(secret).digest('base64url');
+  const [signingKey] = options.keys;
+  if (signingKey === undefined) throw new AppError('internal', 'CSRF protection needs a key');
+  const hmac = (key: string, secret: string) =>
+    createHmac('sha256', key).update(secret).digest('base64url');
+  // Every key is tried, whichever matches, so the time taken does not tell which key signed.
+  const signedByAnyKey = (secret: string, submitted: string) => {
+    const given = Buffer.from(submitted);
+    let matched = false;
+    for (const key of options.keys) {
+      const expected = Buffer.from(hmac(key, secret));
+      if (expected.length === given.length && timingSafeEqual(expected, given)) matched = true;
+    }
+    return matched;
+  };
 
   return {
     /** Token to embed in a form rendered for this browser (sets the cookie on first use). */
@@ -29,7 +45,7 @@ export function csrfProtection(options: { key: string; secure: boolean }) {
           overwrite: true,
         });
       }
-      return sign(secret);
+      return hmac(signingKey, secret);
     },
     /** Throws 403 unless `submitted` matches this browser's secret. */
     verify(ctx: Context, submitted: unknown): void {
@@ -40,9 +56,7 @@ export function csrfProtection(options: { key: string; secure: boolean }) {
           'The form expired or came from another site. Reload the page and try again.',
         );
       }
-      const expected = Buffer.from(sign(secret));
-      const given = Buffer.from(submitted);
-      if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      if (!signedByAnyKey(secret, submitted)) {
         throw new AppError(
           'csrf_failed',
           'The form expired or came from another site. Reload the page and try again.',
