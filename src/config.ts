@@ -86,6 +86,15 @@ const envSchema = z.object({
   ),
   MAIL_RETRY_SECONDS: int(1, 3600).default(30),
   MAIL_GIVE_UP_HOURS: int(1, 24 * 30).default(72),
+  ID_TOKEN_TTL_SECONDS: int(60, 86400).default(3600),
+  ACCESS_TOKEN_TTL_SECONDS: int(60, 86400).default(3600),
+  // RFC 6749 section 4.1.2: an authorization code lives 10 minutes at most.
+  AUTHORIZATION_CODE_TTL_SECONDS: int(10, 600).default(60),
+  INTERACTION_TTL_MINUTES: int(1, 24 * 60).default(30),
+  REFRESH_TOKEN_TTL_DAYS: int(1, 365).default(14),
+  ADMIN_API_TOKEN_TTL_SECONDS: int(60, 86400).default(600),
+  // Bearer token for /metrics; unset: only direct connections from this host may read it.
+  METRICS_TOKEN: unsetWhenEmpty(z.string().min(32, 'must be at least 32 characters')),
 });
 
 interface ClientSeed {
@@ -164,6 +173,24 @@ export interface Config {
   roles: SeedRole[];
   /** Security notifications by email (docs/notifications.md). */
   mail: MailSettings;
+  /** Lifetimes of what the provider issues, in seconds. */
+  ttl: TokenLifetimes;
+  /** `METRICS_TOKEN` (a secret: never log it); unset → `/metrics` answers loopback only. */
+  metricsToken: string | undefined;
+}
+
+/** Lifetimes in seconds of what the provider issues (README, Configuration). */
+export interface TokenLifetimes {
+  idToken: number;
+  /** Access tokens for userinfo and the apps. */
+  accessToken: number;
+  authorizationCode: number;
+  /** A sign-in's pages (the provider's interaction), and the console's wait for its return. */
+  interaction: number;
+  /** A grant and its refresh tokens (offline access); it outlives the SSO session. */
+  grant: number;
+  /** Access tokens for the admin API (RFC 8707 resource `$ISSUER/admin/api`). */
+  adminApiAccessToken: number;
 }
 
 /** Where security notifications go and how long sending them is retried. */
@@ -199,7 +226,8 @@ function devSecrets(dataDir: string): DevSecrets {
     cookieKeys: [randomBytes(32).toString('base64url')],
     totpEncryptionKeys: `dev1:${randomBytes(32).toString('base64')}`,
   };
-  mkdirSync(dataDir, { recursive: true });
+  // Owner only: these keys sign session cookies and decrypt TOTP secrets.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
   return secrets;
 }
@@ -281,6 +309,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('Invalid configuration: each COOKIE_KEYS entry needs 16+ characters');
   }
   const issuer = (e.ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+  requireProxyForHttps(issuer, e.TRUST_PROXY);
   const config: Config = {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -339,8 +368,33 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retrySeconds: e.MAIL_RETRY_SECONDS,
       giveUpHours: e.MAIL_GIVE_UP_HOURS,
     },
+    ttl: {
+      idToken: e.ID_TOKEN_TTL_SECONDS,
+      accessToken: e.ACCESS_TOKEN_TTL_SECONDS,
+      authorizationCode: e.AUTHORIZATION_CODE_TTL_SECONDS,
+      interaction: e.INTERACTION_TTL_MINUTES * 60,
+      grant: e.REFRESH_TOKEN_TTL_DAYS * 24 * 3600,
+      adminApiAccessToken: e.ADMIN_API_TOKEN_TTL_SECONDS,
+    },
+    metricsToken: e.METRICS_TOKEN,
   };
   return deepFreeze(config);
+}
+
+/**
+ * An https issuer means Secure cookies, which the provider never sends over a connection it sees
+ * as plain http. It listens on plain http (TLS ends at a proxy), so without `TRUST_PROXY` it
+ * cannot see the proxy's `X-Forwarded-Proto: https` and every page that sets a cookie would
+ * fail with a 500: refuse to start instead, naming both variables.
+ */
+function requireProxyForHttps(issuer: string, trustProxy: boolean): void {
+  if (!issuer.startsWith('https://') || trustProxy) return;
+  throw new ConfigError(
+    'Invalid configuration: ISSUER is https:// but TRUST_PROXY is not true. Twofold serves plain ' +
+      'http behind a TLS-terminating proxy and needs TRUST_PROXY=true to trust its ' +
+      'X-Forwarded-Proto (the proxy must set it and strip it from clients); otherwise every ' +
+      'page that sets a Secure cookie fails. Set TRUST_PROXY=true, or use an http:// ISSUER.',
+  );
 }
 
 function deepFreeze<T>(value: T): T {

@@ -2,13 +2,16 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger, startServer, type RunningServer } from './server.ts';
+import { wantsPrettyLogs } from './observability/logger.ts';
 import { redactUri } from './store/connection.ts';
 import { provisionDatabase, type LocalDatabase } from './store/local-database.ts';
 
 /** `npm start`: configuration, database (provisioned locally when MONGODB_URI is unset), server. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, {
+    pretty: wantsPrettyLogs(config.env, process.stdout.isTTY),
+  });
   const database = await provisionDatabase({
     uri: config.mongodbUri,
     dataDir: join(config.dataDir, 'db'),

@@ -4,11 +4,17 @@ import { join } from 'node:path';
 import type mongoose from 'mongoose';
 import type { mongo } from 'mongoose';
 import type Provider from 'oidc-provider';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './observability/logger.ts';
+import { createMetrics } from './observability/metrics.ts';
+import { observeDatabase } from './observability/database-metrics.ts';
+import { observeProvider } from './observability/provider-observer.ts';
+import { serviceObserver } from './observability/service-observer.ts';
 import type { Config } from './config.ts';
 import { PROJECT_ROOT } from './config.ts';
 import { parseKeyRing } from './domain/secret-box.ts';
 import { loadSigningKeys } from './oidc/keys.ts';
+import { longestSignedTokenTtlMs } from './oidc/signing-key-states.ts';
 import { createProvider } from './oidc/provider.ts';
 import {
   logBackchannelLogouts,
@@ -35,28 +41,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Logger that never prints secrets: passwords, codes, cookies and tokens are redacted. */
-export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    redact: {
-      paths: [
-        'password',
-        'code',
-        'secret',
-        'token',
-        '*.password',
-        '*.code',
-        '*.secret',
-        'req.headers.cookie',
-        'req.headers.authorization',
-        'headers.cookie',
-        'headers.authorization',
-      ],
-      censor: '[redacted]',
-    },
-  });
-}
+/** The process logger (src/observability/logger.ts), kept importable from here. */
+export { createLogger } from './observability/logger.ts';
 
 /**
  * Composition root: database -> store -> services -> keys -> provider -> app -> listen. Fails
@@ -99,8 +85,12 @@ async function listen(
 ): Promise<RunningServer> {
   await seedDatabase(config, store);
   const ring = parseKeyRing(config.totpEncryptionKeys);
-  const services = createServices(config, store, ring, log);
-  const keys = await loadSigningKeys(store.signingKeys, ring);
+  const metrics = createMetrics();
+  observeDatabase(connection, metrics);
+  const services = createServices(config, store, ring, log, serviceObserver(log, metrics));
+  const keys = await loadSigningKeys(store.signingKeys, ring, {
+    longestTokenTtlMs: longestSignedTokenTtlMs(config.ttl),
+  });
   const render = createRenderer(join(PROJECT_ROOT, 'views'), {
     productName: config.totp.issuer,
     isDev: config.env === 'development',
@@ -109,10 +99,11 @@ async function listen(
   logBackchannelLogouts(provider, log);
   sendBackchannelLogoutsForEndedSessions(provider, store.oidcSessions, log);
   recordSessionActivity(provider, store.sessionActivity, log);
-  const csrf = csrfProtection({ key: config.cookieKeys[0] ?? '', secure: config.secureCookies });
+  observeProvider(provider, log, metrics);
+  const csrf = csrfProtection({ keys: config.cookieKeys, secure: config.secureCookies });
   let listeningOn = '';
   const selfOrigin = () => listeningOn;
-  const app = createApp({ config, services, provider, render, csrf, log, selfOrigin });
+  const app = createApp({ config, services, provider, render, csrf, log, selfOrigin, metrics });
   const server = createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -6,6 +6,9 @@ import {
 } from '../domain/backchannel-logout.ts';
 import { checkPasswordStrength } from '../domain/password-policy.ts';
 import type { Services } from '../services/index.ts';
+import { serviceClientMetadata } from '../services/admin/service-clients.ts';
+import { serviceClientOptions } from './service-client-options.ts';
+import { keyCommands } from './key-commands.ts';
 
 /** Parsed command-line options: strings, repeated strings, and flags. */
 export type Options = Record<string, string | string[] | boolean | undefined>;
@@ -61,6 +64,8 @@ export const COMMAND_NAMES = [
   'group:list',
   'client:create',
   'client:list',
+  'keys:reseal',
+  'keys:rotate-signing',
 ] as const;
 
 export type CliCommandName = (typeof COMMAND_NAMES)[number];
@@ -71,6 +76,7 @@ export function cliCommands(
 ): Record<CliCommandName, (options: Options) => Promise<string[]>> {
   const { operator } = services;
   return {
+    ...keyCommands(services),
     async 'user:create'(options: Options): Promise<string[]> {
       const email = emailSchema.parse(required(options, 'email'));
       const password = typeof options.password === 'string' ? options.password : '';
@@ -140,6 +146,21 @@ export function cliCommands(
         .min(16, '--secret needs at least 16 characters')
         .max(256)
         .parse(required(options, 'secret'));
+      const service = serviceClientOptions(options);
+      if (service) {
+        await operator.saveClient(
+          CLI_ACTOR,
+          serviceClientMetadata({
+            client_id: id,
+            client_name: typeof options.name === 'string' ? options.name : id,
+            client_secret: secret,
+            scopes: service.scopes,
+          }),
+        );
+        return [
+          `Service client ${id} saved (client_credentials, scope ${service.scopes.join(' ')})`,
+        ];
+      }
       const redirectUris = many(options['redirect-uri']).map((u) =>
         z.url(`--redirect-uri ${u} is not a URL`).parse(u),
       );
@@ -194,7 +215,7 @@ export function cliCommands(
     async 'client:list'(): Promise<string[]> {
       return (await operator.clients()).map(
         (c) =>
-          `${c.client_id}  ${c.redirect_uris.join(' ')}${c.first_party ? '  first-party' : ''}${c.require_mfa ? '  requires 2FA' : ''}${c.backchannel_logout_uri ? `  back-channel logout ${c.backchannel_logout_uri}` : ''}`,
+          `${c.client_id}  ${c.redirect_uris.join(' ')}${c.first_party ? '  first-party' : ''}${c.require_mfa ? '  requires 2FA' : ''}${c.backchannel_logout_uri ? `  back-channel logout ${c.backchannel_logout_uri}` : ''}${c.grant_types?.includes('client_credentials') ? `  client credentials, scope ${c.scope ?? '-'}` : ''}`,
       );
     },
   };

@@ -25,7 +25,12 @@ const USAGE = `Usage: npm run cli -- <command> [options]
   client:create --id ID --secret S --redirect-uri URI... [--post-logout-redirect-uri URI]...
                 [--name N] [--first-party] [--require-mfa] [--admin-api]
                 [--backchannel-logout-uri URI]
-  client:list`;
+  client:create --id ID --secret S --grant client-credentials --scope "admin:read [admin:write]"
+                [--name N]
+  client:list
+  keys:reseal   re-encrypt everything sealed with TOTP_ENCRYPTION_KEYS under its first key
+  keys:rotate-signing [--activate]
+                publish new signing keys; --activate makes them sign (README "Key rotation")`;
 
 /** `npm run cli`: operator commands against the configured (or local) database. */
 async function main(argv: string[]): Promise<number> {
@@ -49,6 +54,9 @@ async function main(argv: string[]): Promise<number> {
       'first-party': { type: 'boolean' },
       'require-mfa': { type: 'boolean' },
       'admin-api': { type: 'boolean' },
+      grant: { type: 'string' },
+      scope: { type: 'string' },
+      activate: { type: 'boolean' },
     },
     strict: true,
   });

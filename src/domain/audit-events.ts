@@ -42,6 +42,9 @@ export interface AuditDetailsByAction {
   'client.upsert': {
     backchannel_logout_uri?: string | null;
     backchannel_logout_session_required?: boolean;
+    /** A service client created through the admin API (client credentials, admin scopes). */
+    grant_types?: string[];
+    scope?: string;
   } | null;
 }
 

@@ -1,6 +1,7 @@
 /** Longest password accepted: generous for passphrases, bounded so hashing cannot be abused for DoS. */
 export const PASSWORD_MAX_LENGTH = 256;
-const PASSWORD_MIN_LENGTH = 10;
+/** Shortest password accepted (NIST SP 800-63B 5.1.1.2 asks for 8 at least). */
+export const PASSWORD_MIN_LENGTH = 10;
 
 /** The most common passwords in public breach corpora, lower-cased; NIST SP 800-63B 5.1.1.2 blocklist. */
 const COMMON_PASSWORDS = new Set([

@@ -5,10 +5,15 @@ import Provider, {
   type JWK,
 } from 'oidc-provider';
 import { ACR_VALUES } from '../domain/auth-context.ts';
+import { providerCookieNames } from '../domain/cookie-names.ts';
 import type { Config } from '../config.ts';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../store/connection.ts';
 import type { Store } from '../store/index.ts';
+import { ADMIN_API_SCOPES } from '../domain/admin-scopes.ts';
+import { accessTokenTtl } from './access-token-ttl.ts';
 import { createFindAccount } from './account.ts';
+import { adminResourceServer, defaultResource } from './admin-resource.ts';
+import { introspectionAllowed } from './introspection-policy.ts';
 import { fetchAdministeredUrl } from './backchannel-logout.ts';
 import { createInteractionPolicy } from './policy.ts';
 import { grantRequested } from './grants.ts';
@@ -24,10 +29,7 @@ export type RenderView = (view: string, locals: Record<string, unknown>) => stri
 export function adminApiResource(issuer: string): string {
   return `${issuer}/admin/api`;
 }
-export const ADMIN_SCOPE = 'admin';
-
-/** Grants and their refresh tokens (offline access) last 14 days. */
-const GRANT_TTL_SECONDS = 14 * 24 * 60 * 60;
+export { ADMIN_SCOPE } from '../domain/admin-scopes.ts';
 
 /**
  * Builds the node-oidc-provider instance: authorization code flow with PKCE (S256) for every
@@ -46,6 +48,7 @@ export function createProvider(
     findAccount: createFindAccount(store),
     jwks: { keys },
     cookies: {
+      names: providerCookieNames(config.secureCookies),
       keys: [...config.cookieKeys],
       long: { signed: true, secure: config.secureCookies, sameSite: 'lax' },
       short: { signed: true, secure: config.secureCookies, sameSite: 'lax' },
@@ -59,7 +62,7 @@ export function createProvider(
       profile: ['name', 'preferred_username'],
       roles: ['roles', 'groups'],
     },
-    scopes: ['openid', 'offline_access', 'profile', 'email', 'roles', ADMIN_SCOPE],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'roles', ...ADMIN_API_SCOPES],
     conformIdTokenClaims: false,
     pkce: { required: () => true },
     clientDefaults: {
@@ -80,7 +83,10 @@ export function createProvider(
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
-      introspection: { enabled: true },
+      // RFC 7662 section 4: only the token's own client or its resource server learns about it.
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+      // Service clients (RFC 6749 section 4.4) for the admin API, with the scopes an admin granted.
+      clientCredentials: { enabled: true },
       userinfo: { enabled: true },
       claimsParameter: { enabled: true },
       // Back-Channel Logout 1.0: ending a session at the provider posts a logout token to every
@@ -99,37 +105,28 @@ export function createProvider(
       },
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => undefined,
+        defaultResource,
         useGrantedResource: () => true,
-        getResourceServerInfo(_ctx, resource, client) {
-          const allowed = client.scope?.split(' ').includes(ADMIN_SCOPE) ?? false;
-          if (resource !== adminResource || !allowed) {
-            throw new errors.InvalidTarget('unknown or not permitted resource');
-          }
-          return {
-            scope: ADMIN_SCOPE,
-            audience: adminResource,
-            accessTokenTTL: 600,
-            accessTokenFormat: 'opaque',
-          };
-        },
+        getResourceServerInfo: adminResourceServer(adminResource, config.ttl.adminApiAccessToken),
       },
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
       policy: createInteractionPolicy(store, config.adminsNeedTwoFactor),
     },
-    loadExistingGrant: (ctx) => loadGrant(ctx, GRANT_TTL_SECONDS),
+    loadExistingGrant: (ctx) => loadGrant(ctx, config.ttl.grant),
     extraTokenClaims: (ctx, token) => authenticationOf(ctx, token),
     ttl: {
       Session: (_ctx, session) => sessionTtlSeconds(config.session, session.loginTs),
       // A grant outlives the session: it carries the refresh tokens of offline access.
-      Grant: GRANT_TTL_SECONDS,
-      Interaction: 30 * 60,
-      AuthorizationCode: 60,
-      AccessToken: 60 * 60,
-      IdToken: 60 * 60,
-      RefreshToken: GRANT_TTL_SECONDS,
+      Grant: config.ttl.grant,
+      Interaction: config.ttl.interaction,
+      AuthorizationCode: config.ttl.authorizationCode,
+      // A resource server's own lifetime wins (the admin API's, RFC 8707 resource).
+      AccessToken: accessTokenTtl(config.ttl.accessToken),
+      ClientCredentials: accessTokenTtl(config.ttl.adminApiAccessToken),
+      IdToken: config.ttl.idToken,
+      RefreshToken: config.ttl.grant,
     },
     rotateRefreshToken: true,
     fetch: fetchAdministeredUrl,

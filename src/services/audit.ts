@@ -1,6 +1,7 @@
 import type { AuditAction, AuditDetailsByAction, AuditTarget } from '../domain/audit-events.ts';
 import type { Store } from '../store/index.ts';
 import type { AuditEvent, NewAuditEvent } from '../store/repos/audit.repo.ts';
+import type { ServiceObserver } from '../observability/service-observer.ts';
 
 /** Who did something and from where. */
 export interface Actor {
@@ -19,8 +20,10 @@ export interface AuditQuery {
 /**
  * The audit trail. Services record what they did; the admin pages and API read it. Never records
  * secrets: callers pass ids and labels only, and only the actions of `AuditDetailsByAction`.
+ * The `observer` sees each event as it is recorded: the one place sign-in attempts and 2FA
+ * changes become log lines and metrics (src/observability/service-observer.ts).
  */
-export function auditTrail(store: Store) {
+export function auditTrail(store: Store, observer?: Pick<ServiceObserver, 'audited'>) {
   return {
     /** Appends one event; `details` are typed per action (src/domain/audit-events.ts). */
     async record<A extends AuditAction>(
@@ -41,6 +44,8 @@ export function auditTrail(store: Store) {
         result,
         details,
       };
+      // Observed first: a failing database must not hide the attempt from logs and metrics.
+      observer?.audited(event);
       await store.audit.record(event);
     },
 

@@ -11,7 +11,10 @@ import { attemptGuard } from '../factors/attempt-guard.ts';
 import { accountService } from './account.ts';
 import { consoleSessionService } from './console-sessions.ts';
 import { auditTrail } from './audit.ts';
+import type { ServiceObserver } from '../observability/service-observer.ts';
 import { healthService } from './health.ts';
+import { keyRotationService } from './key-rotation.ts';
+import { longestSignedTokenTtlMs } from '../oidc/signing-key-states.ts';
 import { notificationService } from './notifications/index.ts';
 import { operatorService } from './operator.ts';
 import { sessionsService } from './sessions.ts';
@@ -23,16 +26,25 @@ import { totpFactor } from '../factors/totp/totp-factor.ts';
 import { recoveryCodeFactor } from '../factors/recovery-code/recovery-code-factor.ts';
 
 /** Application services over one store, built once in the composition root. */
-export function createServices(config: Config, store: Store, ring: KeyRing, log: Logger) {
+export function createServices(
+  config: Config,
+  store: Store,
+  ring: KeyRing,
+  log: Logger,
+  /** Logs and counts audit events and notices (src/observability); the server passes one. */
+  observer?: ServiceObserver,
+) {
   const passwords = passwordHasher(config.argon2);
   const notifications = notificationService({ config, store, log });
-  const audit = auditTrail(store);
+  const audit = auditTrail(store, observer);
   const guard = attemptGuard(store);
   const totp = totpFactor(config, store, ring, guard);
   const recovery = recoveryCodeFactor(config, store, guard);
   const rememberedBrowsers = rememberedBrowserFactor(config, store, totp);
-  const notify: Notify = (user, notice, origin) =>
-    notifications.notify(user, notice, { ...origin, at: new Date() });
+  const notify: Notify = (user, notice, origin) => {
+    observer?.noticed(notice);
+    return notifications.notify(user, notice, { ...origin, at: new Date() });
+  };
   const twoFactor = twoFactorService({ store, totp, recovery, audit, notify });
   return {
     passwords,
@@ -56,6 +68,11 @@ export function createServices(config: Config, store: Store, ring: KeyRing, log:
       adminsNeedTwoFactor: config.adminsNeedTwoFactor,
     }),
     health: healthService(store),
+    keyRotation: keyRotationService({
+      store,
+      ring,
+      longestTokenTtlMs: longestSignedTokenTtlMs(config.ttl),
+    }),
     sessions: sessionsService({ store, audit }),
     consoleSessions: consoleSessionService({ store, limits: config.session }),
     operator: operatorService({ store, audit }),

@@ -21,6 +21,8 @@ export async function connectDatabase(
     bufferCommands: false,
     autoIndex: false,
     autoCreate: false,
+    // Command monitoring feeds the database latency and error metrics (observability/database-metrics.ts).
+    monitorCommands: true,
   };
   try {
     return await connectWithin(uri, options, Date.now() + timeoutMs);

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../config.ts';
 import type { WebDeps } from './context.ts';
 import { errorHandler } from './middleware/errors.ts';
+import { httpMetrics } from '../observability/http-metrics.ts';
+import { metricsRoutes } from '../observability/metrics-endpoint.ts';
+import { requestContext } from '../observability/request-context.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { loginRoutes } from './interaction/login.routes.ts';
 import { consentRoutes } from './interaction/consent.routes.ts';
@@ -62,11 +65,15 @@ function baseRoutes(deps: WebDeps): Router {
  */
 export function createApp(deps: WebDeps): Koa {
   const app = new Koa({ keys: [...deps.config.cookieKeys], proxy: deps.config.trustProxy });
+  // First: every later line of a request's log carries its id, and its latency is measured.
+  app.use(requestContext());
+  app.use(httpMetrics(deps.metrics, deps.log));
   app.use(errorHandler(deps.render, deps.log));
   app.use(securityHeaders({ hsts: deps.config.secureCookies }));
   app.use(signInEndedPage(deps));
   const routers = [
     baseRoutes(deps),
+    metricsRoutes(deps.metrics, deps.config.metricsToken),
     loginRoutes(deps),
     secondFactorRoutes(deps),
     graceReminderRoutes(deps),

@@ -4,6 +4,7 @@ import type { Services } from '../services/index.ts';
 import type { Csrf } from './middleware/csrf.ts';
 import type { Renderer } from './render.ts';
 import type { Logger } from 'pino';
+import type { Metrics } from '../observability/metrics.ts';
 
 /** Everything a router needs, handed over by `app.ts`. */
 export interface WebDeps {
@@ -15,4 +16,6 @@ export interface WebDeps {
   log: Logger;
   /** This process's own HTTP origin on the loopback interface, once it listens. */
   selfOrigin: () => string;
+  /** The Prometheus metrics served at `/metrics` (src/observability/metrics.ts). */
+  metrics: Metrics;
 }

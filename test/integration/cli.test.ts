@@ -8,6 +8,20 @@ import { startTestProvider, testDatabaseUri, type TestProvider } from '../suppor
 import { HttpBrowser } from '../support/http-browser.ts';
 import { atCallback, discoverRp, redeem, signInWithPassword } from '../support/relying-party.ts';
 
+/**
+ * What the provider process reads once it has caught up with a write the CLI process made: roles,
+ * groups and clients come from its catalog cache, which re-reads within a second of a change
+ * (src/store/repos/catalog-cache.ts).
+ */
+async function caughtUp<T>(read: () => Promise<T | null>): Promise<T | null> {
+  const until = Date.now() + 3000;
+  for (;;) {
+    const value = await read();
+    if (value !== null || Date.now() > until) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 interface CliResult {
   code: number | null;
   stdout: string;
@@ -78,7 +92,7 @@ describe('cli: operator commands against a real database', () => {
     const created = await cli('role:create', '--name', 'auditor', '--enforce-2fa', '--admin');
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/Created role auditor \(\w+\), enforces 2FA, admin/);
-    const role = await op.store.roles.findByName('auditor');
+    const role = await caughtUp(() => op.store.roles.findByName('auditor'));
     expect(role).toMatchObject({ name: 'auditor', enforce2fa: true, admin: true });
 
     const again = await cli('role:create', '--name', 'auditor');
@@ -99,7 +113,9 @@ describe('cli: operator commands against a real database', () => {
       '7',
     );
     expect(graced.stdout).toMatch(/enforces 2FA after 7 days of grace/);
-    expect(await op.store.roles.findByName('phased')).toMatchObject({ enforce2faGraceDays: 7 });
+    expect(await caughtUp(() => op.store.roles.findByName('phased'))).toMatchObject({
+      enforce2faGraceDays: 7,
+    });
     const badGrace = await cli('role:create', '--name', 'x', '--enforce-2fa', '--grace-days', 'a');
     expect(badGrace.code).not.toBe(0);
     expect(badGrace.stderr).toContain('--grace-days must be a whole number of days from 0 to 365');
@@ -113,8 +129,10 @@ describe('cli: operator commands against a real database', () => {
     const created = await cli('group:create', '--name', 'kitchen', '--role', 'editor');
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/Created group kitchen/);
-    const editor = await op.store.roles.findByName('editor');
-    expect((await op.store.groups.findByName('kitchen'))?.roleIds).toEqual([editor?.id]);
+    const editor = await caughtUp(() => op.store.roles.findByName('editor'));
+    expect((await caughtUp(() => op.store.groups.findByName('kitchen')))?.roleIds).toEqual([
+      editor?.id,
+    ]);
 
     const bad = await cli('group:create', '--name', 'ghosts', '--role', 'no-such-role');
     expectFailure(bad, /Unknown role "no-such-role"/);
@@ -288,8 +306,12 @@ describe('cli: operator commands against a real database', () => {
     expect(group).toMatchObject({ code: 0 });
     expect(group.stdout).toBe('pat@example.com is in group office\n');
     const user = await op.store.users.findByEmail('pat@example.com');
-    expect(user?.roleIds).toEqual([(await op.store.roles.findByName('editor'))?.id]);
-    expect(user?.groupIds).toEqual([(await op.store.groups.findByName('office'))?.id]);
+    expect(user?.roleIds).toEqual([
+      (await caughtUp(() => op.store.roles.findByName('editor')))?.id,
+    ]);
+    expect(user?.groupIds).toEqual([
+      (await caughtUp(() => op.store.groups.findByName('office')))?.id,
+    ]);
 
     expectFailure(
       await cli('user:add-role', '--email', 'nobody@example.com', '--role', 'editor'),

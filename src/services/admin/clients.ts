@@ -7,6 +7,7 @@ import type { Store } from '../../store/index.ts';
 import type { ClientMetadata } from '../../store/repos/clients.repo.ts';
 import type { Actor, AuditTrail } from '../audit.ts';
 import { CONSOLE_CLIENT_ID } from '../seed.ts';
+import { createServiceClient, type ServiceClientInput } from './service-clients.ts';
 
 /** A registered relying party as administrators see it: never its secret. */
 export interface ClientView {
@@ -48,6 +49,10 @@ function viewOf(client: ClientMetadata): ClientView {
 export function adminClients(deps: { store: Store; audit: AuditTrail }) {
   const { store, audit } = deps;
   return {
+    /** Registers a client-credentials service client for the admin API (service-clients.ts). */
+    createServiceClient: (actor: Actor, input: ServiceClientInput) =>
+      createServiceClient({ store, audit }, actor, input),
+
     /** Every registered client, by id. */
     async list(): Promise<ClientView[]> {
       return (await store.clients.list()).map(viewOf);

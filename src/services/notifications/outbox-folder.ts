@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
@@ -27,9 +27,13 @@ export function outboxFolderTransport(dir: string, from: string, log: Logger): M
     description: `the outbox folder ${dir} (SMTP_URL is not set)`,
     async send(message) {
       const { message: bytes } = await composer.sendMail(mailOf(message));
+      // Owner only, also when the folder already existed: messages name users and addresses.
       await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chmod(dir, 0o700);
       const file = join(dir, `${fileStamp(message.createdAt)}-${message.id}.eml`);
-      await writeFile(file, bytes, { mode: 0o600 });
+      // Written whole, then renamed: a reader of the folder never sees half a message.
+      await writeFile(`${file}.part`, bytes, { mode: 0o600 });
+      await rename(`${file}.part`, file);
       log.info(
         { file, to: message.to, subject: message.subject },
         'security notification written to the outbox folder',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { secureCookieName } from '../../domain/cookie-names.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { User } from '../../store/repos/users.repo.ts';
 import type { WebDeps } from '../context.ts';
@@ -43,6 +44,8 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
   const router = new Router();
   const { totp, twoFactor, account } = deps.services;
   const recent = { recentSeconds: deps.config.reauthMaxAgeSeconds };
+  // Scoped to /account/2fa, so `__Secure-` (not `__Host-`) on https.
+  const channelCookie = secureCookieName(CHANNEL_COOKIE, deps.config.secureCookies);
   const cookie = {
     httpOnly: true,
     sameSite: 'lax' as const,
@@ -63,11 +66,11 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
     create: boolean,
     purpose: 'profile' | 'replace' = 'profile',
   ): string | null => {
-    let id = ctx.cookies.get(CHANNEL_COOKIE, { signed: true });
+    let id = ctx.cookies.get(channelCookie, { signed: true });
     if (!id || !CHANNEL_PATTERN.test(id)) {
       if (!create) return null;
       id = randomBytes(16).toString('base64url');
-      ctx.cookies.set(CHANNEL_COOKIE, id, cookie);
+      ctx.cookies.set(channelCookie, id, cookie);
     }
     return `${purpose}:${user.id}:${id}`;
   };
@@ -117,7 +120,7 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
       answerRefusal(ctx, result.status, result.retryAfterSeconds);
       return renderEnable(ctx, user, result.message);
     }
-    ctx.cookies.set(CHANNEL_COOKIE, null, { ...cookie, maxAge: 0 });
+    ctx.cookies.set(channelCookie, null, { ...cookie, maxAge: 0 });
     renderCodes(
       ctx,
       user,
@@ -194,7 +197,7 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
       answerRefusal(ctx, check.status, check.retryAfterSeconds);
       return html(ctx, 'account/replace-2fa', { step: 'scan', screen, error: check.message });
     }
-    ctx.cookies.set(CHANNEL_COOKIE, null, { ...cookie, maxAge: 0 });
+    ctx.cookies.set(channelCookie, null, { ...cookie, maxAge: 0 });
     ctx.status = 303;
     ctx.redirect('/account?notice=replaced');
   });

@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import * as client from 'openid-client';
 import { z } from 'zod';
+import { hostCookieName } from '../../domain/cookie-names.ts';
 import { AppError } from '../../domain/errors.ts';
 import { sessionTtlSeconds } from '../../oidc/session-lifetime.ts';
 import type { ConsoleSession } from '../../services/console-sessions.ts';
@@ -13,10 +14,12 @@ import { csrfOnlyForm, readVerifiedForm } from '../middleware/csrf.ts';
 import { consoleCallbackUrl, consoleClient } from './console-client.ts';
 import { providerSessionOf } from './provider-session.ts';
 
-const SESSION_COOKIE = 'console_session';
-const AUTH_COOKIE = 'console_auth';
-/** A console sign-in must come back within this time. */
-const AUTH_COOKIE_MS = 15 * 60 * 1000;
+/** `__Host-` on https: Secure, `Path=/`, no Domain (src/domain/cookie-names.ts). */
+const sessionCookie = (deps: WebDeps) =>
+  hostCookieName('console_session', deps.config.secureCookies);
+const authCookie = (deps: WebDeps) => hostCookieName('console_auth', deps.config.secureCookies);
+/** A console sign-in must come back within the provider's sign-in (interaction) lifetime. */
+const authCookieMs = (deps: WebDeps) => deps.config.ttl.interaction * 1000;
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 export type { ConsoleSession } from '../../services/console-sessions.ts';
@@ -51,8 +54,8 @@ function cookieOptions(deps: WebDeps, maxAgeMs: number) {
   };
 }
 
-function readPending(ctx: Context): PendingLogin | null {
-  const raw = ctx.cookies.get(AUTH_COOKIE, { signed: true });
+function readPending(ctx: Context, deps: WebDeps): PendingLogin | null {
+  const raw = ctx.cookies.get(authCookie(deps), { signed: true });
   if (!raw) return null;
   try {
     const parsed = pendingSchema.safeParse(JSON.parse(Buffer.from(raw, 'base64url').toString()));
@@ -69,8 +72,8 @@ function safeReturnTo(value: unknown): string {
     : '/account';
 }
 
-function consoleToken(ctx: Context): string | null {
-  const token = ctx.cookies.get(SESSION_COOKIE, { signed: true });
+function consoleToken(ctx: Context, deps: WebDeps): string | null {
+  const token = ctx.cookies.get(sessionCookie(deps), { signed: true });
   return token && TOKEN_PATTERN.test(token) ? token : null;
 }
 
@@ -93,9 +96,9 @@ export function startConsoleLogin(
     returnTo: safeReturnTo(returnTo),
   };
   ctx.cookies.set(
-    AUTH_COOKIE,
+    authCookie(deps),
     Buffer.from(JSON.stringify(pending)).toString('base64url'),
-    cookieOptions(deps, AUTH_COOKIE_MS),
+    cookieOptions(deps, authCookieMs(deps)),
   );
   const url = new URL(`${deps.config.issuer}/auth`);
   url.search = new URLSearchParams({
@@ -144,12 +147,12 @@ export async function currentConsoleUser(
   ctx: Context,
   deps: WebDeps,
 ): Promise<{ user: User; session: ConsoleSession } | null> {
-  const token = consoleToken(ctx);
+  const token = consoleToken(ctx, deps);
   if (!token) return null;
   const ridingOn = await providerSessionOf(ctx, deps);
   const current = await deps.services.consoleSessions.resolve(token, ridingOn);
   if (!current) {
-    ctx.cookies.set(SESSION_COOKIE, null, cookieOptions(deps, 0));
+    ctx.cookies.set(sessionCookie(deps), null, cookieOptions(deps, 0));
     return null;
   }
   if (current.active) await extendProviderSession(ctx, deps);
@@ -191,15 +194,15 @@ export function consoleSessionRoutes(deps: WebDeps): Router {
   );
 
   router.get('/account/callback', async (ctx) => {
-    const pending = readPending(ctx);
-    ctx.cookies.set(AUTH_COOKIE, null, cookieOptions(deps, 0));
+    const pending = readPending(ctx, deps);
+    ctx.cookies.set(authCookie(deps), null, cookieOptions(deps, 0));
     const query = callbackQuery.safeParse(ctx.query);
     if (!pending || !query.success || query.data.state !== pending.state) {
       throw new AppError('bad_request', INVALID_LINK);
     }
-    const previous = consoleToken(ctx);
+    const previous = consoleToken(ctx, deps);
     if (previous) await deps.services.consoleSessions.end(previous);
-    ctx.cookies.set(SESSION_COOKIE, null, cookieOptions(deps, 0));
+    ctx.cookies.set(sessionCookie(deps), null, cookieOptions(deps, 0));
     if (query.data.error || !query.data.code) {
       ctx.set('Cache-Control', 'no-store');
       ctx.type = 'html';
@@ -235,7 +238,7 @@ export function consoleSessionRoutes(deps: WebDeps): Router {
       amr: Array.isArray(claims.amr) ? claims.amr.map(String) : [],
     });
     ctx.cookies.set(
-      SESSION_COOKIE,
+      sessionCookie(deps),
       token,
       cookieOptions(deps, deps.config.session.maxSeconds * 1000),
     );
@@ -252,9 +255,9 @@ export function consoleSessionRoutes(deps: WebDeps): Router {
 
   router.post('/account/logout', async (ctx) => {
     await readVerifiedForm(ctx, deps.csrf, csrfOnlyForm);
-    const token = consoleToken(ctx);
+    const token = consoleToken(ctx, deps);
     if (token) await deps.services.consoleSessions.end(token);
-    ctx.cookies.set(SESSION_COOKIE, null, cookieOptions(deps, 0));
+    ctx.cookies.set(sessionCookie(deps), null, cookieOptions(deps, 0));
     // The provider asks whether to end the single sign-on too, then says "You are signed out".
     ctx.status = 303;
     ctx.redirect(`${deps.config.issuer}/session/end?client_id=${CONSOLE_CLIENT_ID}`);

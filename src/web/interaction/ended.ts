@@ -1,4 +1,5 @@
 import type { Context, Middleware } from 'koa';
+import { secureCookieName } from '../../domain/cookie-names.ts';
 import { AppError } from '../../domain/errors.ts';
 import { clientOrigins, startAgainAt, type StartAgain } from '../../oidc/start-again.ts';
 import type { WebDeps } from '../context.ts';
@@ -8,7 +9,8 @@ import type { WebDeps } from '../context.ts';
  * provider's own interaction cookie lives only as long as the interaction and the interaction is
  * deleted once it finished, so without this an ended sign-in could not say where to start again.
  */
-const CLIENT_COOKIE = 'signin_client';
+const clientCookie = (deps: Pick<WebDeps, 'config'>) =>
+  secureCookieName('signin_client', deps.config.secureCookies);
 /** Long enough for a tab left open overnight; the value is only a public client id. */
 const REMEMBER_MS = 24 * 60 * 60 * 1000;
 const INTERACTION_PATH = /^\/interaction\/([\w-]{1,64})(?:\/|$)/;
@@ -31,9 +33,9 @@ export function rememberSignInClient(
 ): void {
   const clientId = details.params.client_id;
   if (typeof clientId !== 'string') return;
-  if (rememberedClient(ctx) === clientId) return;
+  if (rememberedClient(ctx, deps) === clientId) return;
   // Encoded: a client id may hold characters a cookie value cannot.
-  ctx.cookies.set(CLIENT_COOKIE, encodeURIComponent(clientId), {
+  ctx.cookies.set(clientCookie(deps), encodeURIComponent(clientId), {
     path: `/interaction/${details.uid}`,
     maxAge: REMEMBER_MS,
     httpOnly: true,
@@ -45,8 +47,8 @@ export function rememberSignInClient(
 }
 
 /** The client id this browser remembered for the interaction of this page, if any. */
-function rememberedClient(ctx: Context): string | undefined {
-  const value = ctx.cookies.get(CLIENT_COOKIE, { signed: true });
+function rememberedClient(ctx: Context, deps: Pick<WebDeps, 'config'>): string | undefined {
+  const value = ctx.cookies.get(clientCookie(deps), { signed: true });
   try {
     return value ? decodeURIComponent(value) : undefined;
   } catch {
@@ -79,7 +81,7 @@ async function refererClient(ctx: Context, deps: WebDeps): Promise<StartAgain | 
  */
 async function startAgainFor(ctx: Context, deps: WebDeps): Promise<StartAgain | undefined> {
   try {
-    const clientId = rememberedClient(ctx) ?? (await storedInteractionClient(ctx, deps));
+    const clientId = rememberedClient(ctx, deps) ?? (await storedInteractionClient(ctx, deps));
     const client = clientId ? await deps.provider.Client.find(clientId) : undefined;
     if (client) return startAgainAt(client.metadata());
     return await refererClient(ctx, deps);
@@ -100,7 +102,7 @@ export function signInEndedPage(deps: WebDeps): Middleware {
       await next();
     } catch (error) {
       if (!(error instanceof SignInEnded) || ctx.accepts('html', 'json') === 'json') throw error;
-      deps.log.info({ path: ctx.path, status: 400, code: 'sign_in_ended' }, 'request rejected');
+      deps.log.info({ status: 400, errorCode: 'sign_in_ended' }, 'request rejected');
       const startAgain = await startAgainFor(ctx, deps);
       ctx.status = 400;
       ctx.set('Cache-Control', 'no-store');

@@ -4,6 +4,7 @@ import { ZodError } from 'zod';
 import { isAppError } from '../../domain/errors.ts';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../../store/connection.ts';
 import type { Renderer } from '../render.ts';
+import { routeLabel } from '../../observability/route-label.ts';
 
 interface ErrorBody {
   status: number;
@@ -58,8 +59,14 @@ export function errorHandler(render: Renderer, log: Logger): Middleware {
     } catch (error) {
       const body = classify(error);
       if (body.status >= 500 && body.status !== 503)
-        log.error({ err: error, path: ctx.path }, 'request failed');
-      else log.info({ path: ctx.path, status: body.status, code: body.error }, 'request rejected');
+        log.error({ err: error, route: routeLabel(ctx) }, 'request failed');
+      // `errorCode`, not `code`: the logger redacts `code` (an OAuth or TOTP code is a secret). The
+      // route pattern, not the path: paths carry interaction ids, which are also cookie values.
+      else
+        log.info(
+          { route: routeLabel(ctx), status: body.status, errorCode: body.error },
+          'request rejected',
+        );
       ctx.status = body.status;
       if (
         body.status === 429 &&

@@ -1,6 +1,8 @@
 import type { Context } from 'koa';
 import { AppError } from '../../../domain/errors.ts';
-import { ADMIN_SCOPE, adminApiResource } from '../../../oidc/provider.ts';
+import { ADMIN_SCOPE, missingAdminScope, scopeList } from '../../../domain/admin-scopes.ts';
+import { adminApiResource } from '../../../oidc/provider.ts';
+import { authorizeServiceClient } from './service-client-auth.ts';
 import type { Actor } from '../../../services/audit.ts';
 import type { WebDeps } from '../../context.ts';
 
@@ -13,7 +15,9 @@ function audiences(aud: unknown): string[] {
 
 /**
  * Authenticates an admin API request from its `Authorization: Bearer` access token, as issued by
- * our own provider for the admin API resource (RFC 8707) with the `admin` scope. Answers 401
+ * our own provider for the admin API resource (RFC 8707): a person's with the `admin` scope, or a
+ * service client's client credentials token with `admin:read` / `admin:write`
+ * (`authorizeServiceClient`; GET needs read, anything else write). Answers 401
  * (`WWW-Authenticate: Bearer ...`, RFC 6750) for a missing, unknown, expired, revoked or
  * wrong-audience token or a deleted/disabled account, and 403 for a valid token whose scope or
  * user is not (or no longer) admin. Admin status is read fresh on every request, so removing a
@@ -41,26 +45,30 @@ export async function authenticateAdmin(ctx: Context, deps: WebDeps): Promise<Ac
   }
   if (!match?.[1]) return invalid('The Authorization header must be "Bearer <access token>".');
 
-  const token = await deps.provider.AccessToken.find(match[1]);
+  // A person's token (code flow) or a service client's (client credentials grant).
+  const token =
+    (await deps.provider.AccessToken.find(match[1])) ??
+    (await deps.provider.ClientCredentials.find(match[1]));
   if (!token || token.isExpired) return invalid('The access token is invalid or expired.');
   if (!audiences(token.aud).includes(resource)) {
     return invalid('The access token was not issued for the admin API.');
   }
   if (token.isSenderConstrained()) return invalid('Sender-constrained tokens are not supported.');
+  const insufficientScope = (scope: string): never => {
+    ctx.set('WWW-Authenticate', challenge('insufficient_scope', `, scope="${scope}"`));
+    throw new AppError('forbidden', `The access token lacks the ${scope} scope.`);
+  };
+  if (token instanceof deps.provider.ClientCredentials) {
+    return authorizeServiceClient(ctx.method, ctx.ip, deps, token, { invalid, insufficientScope });
+  }
   if (token.grantId) {
     const grant = await deps.provider.Grant.find(token.grantId);
     if (!grant || grant.accountId !== token.accountId) {
       return invalid('The access token was revoked.');
     }
   }
-  if (
-    !String(token.scope ?? '')
-      .split(' ')
-      .includes(ADMIN_SCOPE)
-  ) {
-    ctx.set('WWW-Authenticate', challenge('insufficient_scope', `, scope="${ADMIN_SCOPE}"`));
-    throw new AppError('forbidden', 'The access token lacks the admin scope.');
-  }
+  // People ask for `admin` (read-write); `admin:read` alone lets them read only.
+  if (missingAdminScope(ctx.method, scopeList(token.scope))) insufficientScope(ADMIN_SCOPE);
   const amr = (token.extra as { amr?: unknown } | undefined)?.amr;
   if (deps.config.adminsNeedTwoFactor && !(Array.isArray(amr) && amr.includes('mfa'))) {
     throw new AppError(

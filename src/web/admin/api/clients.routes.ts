@@ -1,6 +1,8 @@
 import type { WebDeps } from '../../context.ts';
 import { clientIdParams, clientPatchBody, clientView } from './clients.schemas.ts';
 import { route, type ApiRoute } from './route.ts';
+import { serviceClientBody, serviceClientCreated } from './service-clients.schemas.ts';
+import { isServiceClientScope, scopeList } from '../../../domain/admin-scopes.ts';
 import { pageOf, pageQuery, paginate } from './schemas.ts';
 
 /** `/admin/api/clients`: the registered relying parties and their back-channel logout URI. */
@@ -15,6 +17,25 @@ export function clientRoutes(deps: WebDeps): ApiRoute[] {
       query: pageQuery,
       response: pageOf(clientView),
       handle: async ({ query }) => paginate(await clients.list(), query),
+    }),
+    route({
+      method: 'post',
+      path: '/admin/api/clients',
+      tag: 'clients',
+      summary: 'Register a service client for the admin API (client credentials grant).',
+      description:
+        'The client gets a token with `POST /token` (`grant_type=client_credentials`, `resource=' +
+        '<issuer>/admin/api`, `scope=admin:read`...) and calls this API as itself; its actions are audited with actor `client:<client_id>`. The secret is generated and shown only in this answer.',
+      body: serviceClientBody,
+      status: 201,
+      response: serviceClientCreated,
+      errors: ['conflict'],
+      handle: ({ actor, body }) =>
+        clients.createServiceClient(actor, {
+          client_id: body.client_id,
+          client_name: body.client_name,
+          scopes: scopeList(body.scope).filter(isServiceClientScope),
+        }),
     }),
     route({
       method: 'patch',

@@ -151,7 +151,7 @@ export function buildOpenApi(routes: ApiRoute[], options: { issuer: string; reso
       description:
         'Administration of users, roles, groups, the audit trail and the back-channel logout of clients, and the 2FA compliance report. Authenticate with an access token issued by this provider for the resource `' +
         options.resource +
-        '` with the `admin` scope, to a user holding an admin role. Errors are `{ error, message, details? }` with stable codes.',
+        '` with the `admin` scope, to a user holding an admin role, or a client credentials token of a service client with `admin:read` (GET operations) or `admin:write` (all operations). Errors are `{ error, message, details? }` with stable codes.',
     },
     servers: [{ url: options.issuer }],
     security: [{ bearer: [] }],
@@ -171,7 +171,7 @@ export function buildOpenApi(routes: ApiRoute[], options: { issuer: string; reso
         bearer: {
           type: 'http',
           scheme: 'bearer',
-          description: `Opaque access token for the audience ${options.resource}, scope admin.`,
+          description: `Opaque access token for the audience ${options.resource}: scope admin (a person), or admin:read / admin:write (a service client).`,
         },
       },
     },

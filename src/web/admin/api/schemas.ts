@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PASSWORD_MAX_LENGTH } from '../../../domain/password-policy.ts';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../domain/password-policy.ts';
 
 /**
  * Zod schemas of the admin JSON API: the same objects validate requests and build the OpenAPI
@@ -38,15 +38,27 @@ export const deleteQuery = z
   .strict();
 
 const email = z.email().max(254);
-const password = z.string().min(1).max(PASSWORD_MAX_LENGTH);
+const password = z
+  .string()
+  .min(PASSWORD_MIN_LENGTH)
+  .max(PASSWORD_MAX_LENGTH)
+  .meta({
+    description: `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters, not a common password and not containing the email's local part or the name (NIST SP 800-63B 5.1.1.2); otherwise 400 \`validation_failed\`.`,
+  });
+const roleIds = ids.meta({
+  description: 'Ids of existing roles; an unknown id is a 400 `validation_failed`.',
+});
+const groupIds = ids.meta({
+  description: 'Ids of existing groups; an unknown id is a 400 `validation_failed`.',
+});
 
 export const userCreateBody = z
   .object({
     email,
     name: z.string().trim().max(200).default(''),
     password,
-    roleIds: ids.default([]),
-    groupIds: ids.default([]),
+    roleIds: roleIds.default([]),
+    groupIds: groupIds.default([]),
   })
   .strict();
 
@@ -55,8 +67,8 @@ export const userPatchBody = z
     email: email.optional(),
     name: z.string().trim().max(200).optional(),
     password: password.optional(),
-    roleIds: ids.optional(),
-    groupIds: ids.optional(),
+    roleIds: roleIds.optional(),
+    groupIds: groupIds.optional(),
     disabled: z.boolean().optional(),
     twoFactorEnabled: z.boolean().optional().meta({
       description:
@@ -97,10 +109,13 @@ export const rolePatchBody = z
   })
   .strict();
 
-export const groupCreateBody = z.object({ name, roleIds: ids.default([]) }).strict();
-export const groupPatchBody = z.object({ name: name.optional(), roleIds: ids.optional() }).strict();
+export const groupCreateBody = z.object({ name, roleIds: roleIds.default([]) }).strict();
+export const groupPatchBody = z
+  .object({ name: name.optional(), roleIds: roleIds.optional() })
+  .strict();
 
-// Response shapes (documentation only; the services produce them).
+// Response shapes: the services produce them; test/integration/admin-api-fuzz.test.ts checks
+// every answer against the OpenAPI document built from them, so the two cannot drift.
 
 export const userView = z
   .object({

@@ -167,7 +167,11 @@ export function auditRoutes(deps: WebDeps): ApiRoute[] {
       summary: 'The audit trail (newest first), optionally about one id.',
       query: auditQuery,
       response: pageOf(auditEventView),
-      handle: async ({ query }) => ({ ...(await deps.services.audit.list(query)), ...query }),
+      handle: async ({ query }) => {
+        // Only the documented page fields: echoing the query leaked `targetId` (schema drift).
+        const { items, total } = await deps.services.audit.list(query);
+        return { items, total, page: query.page, pageSize: query.pageSize };
+      },
     }),
   ];
 }

@@ -66,21 +66,6 @@ export function textField(form: Form, name: string, max = 500): string {
   return value.trim();
 }
 
-/** A password field, untrimmed (spaces are part of a passphrase); '' when absent. */
-export function passwordField(form: Form, name: string, max: number): string {
-  const value = firstValue(form, name);
-  if (value.length > max) throw new AppError('validation_failed', 'The password is too long.');
-  return value;
-}
-
-/** The values of a repeated field (checkbox list), without duplicates. */
-export function listField(form: Form, name: string): string[] {
-  const raw = form[name];
-  const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  if (values.length > 200) throw new AppError('validation_failed', `Too many "${name}" values.`);
-  return [...new Set(values.filter((v) => v.length > 0 && v.length <= 64))];
-}
-
 /** True when two id lists hold the same ids (checkbox lists come back in any order). */
 export function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && new Set([...a, ...b]).size === new Set(a).size;
@@ -171,11 +156,6 @@ export function pager(
 export function noticeFor(ctx: Context, notices: Record<string, string>): string | undefined {
   const key = typeof ctx.query.notice === 'string' ? ctx.query.notice : '';
   return Object.hasOwn(notices, key) ? notices[key] : undefined;
-}
-
-/** A validation error to show on the form. */
-export function validation(message: string): AppError {
-  return new AppError('validation_failed', message);
 }
 
 /** What a confirm-delete page is about and where its buttons lead. */

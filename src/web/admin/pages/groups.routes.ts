@@ -4,7 +4,6 @@ import type { Group } from '../../../store/repos/groups.repo.ts';
 import type { WebDeps } from '../../context.ts';
 import {
   isChecked,
-  listField,
   noticeFor,
   pageError,
   readAdminForm,
@@ -13,10 +12,15 @@ import {
   requireAdmin,
   sameSet,
   seeOther,
-  textField,
-  validation,
   type AdminRequest,
 } from './common.ts';
+import { formList, formText, parseFormBody, type FieldMessages } from './form-body.ts';
+import { groupCreateBody } from '../api/schemas.ts';
+
+const GROUP_FIELD_MESSAGES: FieldMessages = {
+  name: 'Enter a name for the group (100 characters at most).',
+  roleIds: 'Choose at most 200 roles.',
+};
 
 const NOTICES: Record<string, string> = {
   created: 'The group was created.',
@@ -83,8 +87,8 @@ export function adminGroupPageRoutes(deps: WebDeps): Router {
   };
 
   const valuesFrom = (form: Record<string, string | string[]>): GroupFormValues => ({
-    name: textField(form, 'name', 100),
-    roleIds: listField(form, 'roleIds'),
+    name: formText(form, 'name'),
+    roleIds: formList(form, 'roleIds'),
   });
 
   router.get('/admin/groups', async (ctx) => {
@@ -97,8 +101,8 @@ export function adminGroupPageRoutes(deps: WebDeps): Router {
     if (!admin) return;
     const values = valuesFrom(await readAdminForm(ctx, deps));
     try {
-      if (!values.name) throw validation('Enter a name for the group.');
-      const group = await service.createGroup(admin.actor, values);
+      const body = parseFormBody(groupCreateBody, values, GROUP_FIELD_MESSAGES);
+      const group = await service.createGroup(admin.actor, body);
       seeOther(ctx, `/admin/groups/${group.id}?notice=created`);
     } catch (error) {
       const shown = pageError(error);
@@ -117,10 +121,10 @@ export function adminGroupPageRoutes(deps: WebDeps): Router {
     const values = valuesFrom(await readAdminForm(ctx, deps));
     const group = await service.getGroup(ctx.params.id ?? '');
     try {
-      if (!values.name) throw validation('Enter a name for the group.');
+      const valid = parseFormBody(groupCreateBody, values, GROUP_FIELD_MESSAGES);
       const changes: { name?: string; roleIds?: string[] } = {};
-      if (values.name !== group.name) changes.name = values.name;
-      if (!sameSet(values.roleIds, group.roleIds)) changes.roleIds = values.roleIds;
+      if (valid.name !== group.name) changes.name = valid.name;
+      if (!sameSet(valid.roleIds, group.roleIds)) changes.roleIds = valid.roleIds;
       if (Object.keys(changes).length) await service.updateGroup(admin.actor, group.id, changes);
       seeOther(ctx, `/admin/groups/${group.id}?notice=saved`);
     } catch (error) {

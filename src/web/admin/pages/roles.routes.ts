@@ -11,11 +11,11 @@ import {
   renderConfirmDelete,
   requireAdmin,
   seeOther,
-  textField,
-  validation,
   type AdminRequest,
   type Form,
 } from './common.ts';
+import { formNumber, formText, parseFormBody, type FieldMessages } from './form-body.ts';
+import { roleCreateBody } from '../api/schemas.ts';
 
 const NOTICES: Record<string, string> = {
   created: 'The role was created.',
@@ -33,21 +33,21 @@ interface RoleValues {
 
 function roleValues(form: Form): RoleValues {
   return {
-    name: textField(form, 'name', 100),
+    name: formText(form, 'name'),
     enforce2fa: isChecked(form, 'enforce2fa'),
-    enforce2faGraceDays: textField(form, 'graceDays', 10) || 0,
+    enforce2faGraceDays: formNumber(form, 'graceDays', 0),
     admin: isChecked(form, 'admin'),
   };
 }
 
-/** The form's values, or a 400 naming the field to fix. */
+const ROLE_FIELD_MESSAGES: FieldMessages = {
+  name: 'Enter a name for the role (100 characters at most).',
+  enforce2faGraceDays: 'Enter the grace period as a whole number of days from 0 to 365.',
+};
+
+/** The form's values checked with the API's role schema, or a 400 naming the field to fix. */
 function validRole(values: RoleValues) {
-  if (!values.name) throw validation('Enter a name for the role.');
-  const days = Number(values.enforce2faGraceDays);
-  if (!Number.isInteger(days) || days < 0 || days > 365) {
-    throw validation('Enter the grace period as a whole number of days from 0 to 365.');
-  }
-  return { ...values, enforce2faGraceDays: days };
+  return parseFormBody(roleCreateBody, values, ROLE_FIELD_MESSAGES);
 }
 
 /** Roles: list, create, rename, flags (enforce 2FA, administrator), delete with confirmation. */

@@ -1,28 +1,32 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { AppError } from '../../../domain/errors.ts';
-import { PASSWORD_MAX_LENGTH } from '../../../domain/password-policy.ts';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../domain/password-policy.ts';
 import type { AdminUserView, UserUpdateInput } from '../../../services/admin/users.ts';
 import type { WebDeps } from '../../context.ts';
 import {
   PAGE_SIZE,
   isChecked,
-  listField,
   noticeFor,
   pageError,
   pageNumber,
   pager,
-  passwordField,
   readAdminForm,
   renderAdmin,
   renderConfirmDelete,
   sameSet,
   requireAdmin,
   seeOther,
-  textField,
   type AdminRequest,
   type Form,
 } from './common.ts';
+import {
+  formList,
+  formPassword,
+  formText,
+  parseFormBody,
+  type FieldMessages,
+} from './form-body.ts';
+import { userCreateBody, userPatchBody } from '../api/schemas.ts';
 
 const NOTICES: Record<string, string> = {
   created: 'The user was created.',
@@ -47,13 +51,14 @@ interface UserFormValues {
   twoFactorChecked: boolean;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-function checkEmail(email: string): void {
-  if (!EMAIL.test(email) || email.length > 254) {
-    throw new AppError('validation_failed', 'Enter a valid email address.');
-  }
-}
+/** The page's wording for a field the API schema refuses. */
+const USER_FIELD_MESSAGES: FieldMessages = {
+  email: 'Enter a valid email address.',
+  name: 'The name is too long (200 characters at most).',
+  password: `Enter an initial password of ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters.`,
+  roleIds: 'Choose at most 200 roles.',
+  groupIds: 'Choose at most 200 groups.',
+};
 
 function valuesOf(user: AdminUserView): UserFormValues {
   return {
@@ -143,16 +148,15 @@ export function adminUserPageRoutes(deps: WebDeps): Router {
     if (!admin) return;
     const form = await readAdminForm(ctx, deps);
     const values = {
-      email: textField(form, 'email', 254),
-      name: textField(form, 'name', 200),
-      roleIds: listField(form, 'roleIds'),
-      groupIds: listField(form, 'groupIds'),
+      email: formText(form, 'email'),
+      name: formText(form, 'name'),
+      roleIds: formList(form, 'roleIds'),
+      groupIds: formList(form, 'groupIds'),
     };
     try {
-      checkEmail(values.email);
-      const password = passwordField(form, 'password', PASSWORD_MAX_LENGTH);
-      if (!password) throw new AppError('validation_failed', 'Enter an initial password.');
-      const created = await users.create(admin.actor, { ...values, password });
+      const password = formPassword(form, 'password');
+      const body = parseFormBody(userCreateBody, { ...values, password }, USER_FIELD_MESSAGES);
+      const created = await users.create(admin.actor, body);
       seeOther(ctx, `/admin/users/${created.id}?notice=created`);
     } catch (error) {
       const shown = pageError(error);
@@ -184,8 +188,11 @@ export function adminUserPageRoutes(deps: WebDeps): Router {
       return;
     }
     try {
-      if (input.email !== undefined) checkEmail(input.email);
-      if (Object.keys(input).length) await users.update(admin.actor, target.id, input);
+      const body = parseFormBody(userPatchBody, input, {
+        ...USER_FIELD_MESSAGES,
+        password: `Enter a new password of ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters.`,
+      });
+      if (Object.keys(body).length) await users.update(admin.actor, target.id, body);
       seeOther(ctx, `/admin/users/${target.id}?notice=${wantsTwoFactorOff ? '2fa-off' : 'saved'}`);
     } catch (error) {
       const shown = pageError(error);
@@ -255,14 +262,14 @@ function userUpdateFrom(
   form: Form,
   target: AdminUserView,
 ): { input: UserUpdateInput; values: UserFormValues; wantsTwoFactorOff: boolean } {
-  const shownOn = textField(form, 'twoFactorShown') === 'on';
+  const shownOn = formText(form, 'twoFactorShown') === 'on';
   const wantsTwoFactorOff =
     target.twoFactorEnabled && shownOn && !isChecked(form, 'twoFactorEnabled');
   const values: UserFormValues = {
-    email: textField(form, 'email', 254),
-    name: textField(form, 'name', 200),
-    roleIds: listField(form, 'roleIds'),
-    groupIds: listField(form, 'groupIds'),
+    email: formText(form, 'email'),
+    name: formText(form, 'name'),
+    roleIds: formList(form, 'roleIds'),
+    groupIds: formList(form, 'groupIds'),
     disabled: isChecked(form, 'disabled'),
     twoFactorChecked: target.twoFactorEnabled && !wantsTwoFactorOff,
   };
@@ -272,8 +279,8 @@ function userUpdateFrom(
   if (!sameSet(values.roleIds, target.roleIds)) input.roleIds = values.roleIds;
   if (!sameSet(values.groupIds, target.groupIds)) input.groupIds = values.groupIds;
   if (values.disabled !== target.disabled) input.disabled = values.disabled;
-  const password = passwordField(form, 'password', PASSWORD_MAX_LENGTH);
-  if (password) input.password = password;
+  const password = formPassword(form, 'password');
+  if (password !== undefined) input.password = password;
   if (wantsTwoFactorOff) input.twoFactorEnabled = false;
   return { input, values, wantsTwoFactorOff };
 }
