@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../src/config.ts';
+import { runCli, type CliResult } from '../support/cli.ts';
 import { startTestProvider, testDatabaseUri, type TestProvider } from '../support/harness.ts';
 import { HttpBrowser } from '../support/http-browser.ts';
 import { atCallback, discoverRp, redeem, signInWithPassword } from '../support/relying-party.ts';
@@ -22,12 +21,6 @@ async function caughtUp<T>(read: () => Promise<T | null>): Promise<T | null> {
   }
 }
 
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /**
  * The operator CLI as an operator runs it: a separate Node process (`node src/cli/main.ts`)
  * against a real database, with its exit code, stdout and stderr.
@@ -42,25 +35,7 @@ describe('cli: operator commands against a real database', () => {
   const password = 'correct horse battery staple 42';
   let op: TestProvider;
 
-  function cli(...args: string[]): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['src/cli/main.ts', ...args], {
-        cwd: PROJECT_ROOT,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      child.once('error', reject);
-      child.once('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
-  }
+  const cli = (...args: string[]) => runCli(env, ...args);
 
   /** A failed command: non-zero exit, the expected message on stderr, nothing on stdout. */
   function expectFailure(result: CliResult, message: RegExp): void {
