@@ -65,6 +65,8 @@ export function createProvider(
     scopes: ['openid', 'offline_access', 'profile', 'email', 'roles', ...ADMIN_API_SCOPES],
     conformIdTokenClaims: false,
     pkce: { required: () => true },
+    // Only the code flow (OAuth 2.1): no implicit or hybrid responses, and discovery says so.
+    responseTypes: ['code'],
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],

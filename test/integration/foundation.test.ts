@@ -28,6 +28,13 @@ describe('foundation: discovery, password sign-in, tokens', () => {
     ).json()) as Record<string, unknown>;
     expect(meta.issuer).toBe(op.config.issuer);
     expect(meta.code_challenge_methods_supported).toEqual(['S256']);
+    // The code flow only: no implicit or hybrid responses.
+    expect(meta.response_types_supported).toEqual(['code']);
+    expect(meta.grant_types_supported).toEqual([
+      'authorization_code',
+      'refresh_token',
+      'client_credentials',
+    ]);
     expect(meta.acr_values_supported).toEqual([
       'urn:twofold:acr:single-factor',
       'urn:twofold:acr:multi-factor',
