@@ -22,8 +22,6 @@ const authCookie = (deps: WebDeps) => hostCookieName('console_auth', deps.config
 const authCookieMs = (deps: WebDeps) => deps.config.ttl.interaction * 1000;
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-export type { ConsoleSession } from '../../services/console-sessions.ts';
-
 /** What the console remembers between sending the browser to the provider and its return. */
 const pendingSchema = z.object({
   verifier: z.string().max(200),
