@@ -108,6 +108,8 @@ interface ClientSeed {
   require_mfa: boolean;
   /** Given to the client when first seeded in development without `<PREFIX>_BACKCHANNEL_LOGOUT_URI`. */
   development_backchannel_logout_uri?: string;
+  /** A file in `public/`, served at `/static/<name>`, unless `<PREFIX>_LOGO_URI` is set. */
+  logo?: string;
 }
 
 /** A relying party seeded into the database on every start (Produce and Manage). */
@@ -125,6 +127,9 @@ export interface SeedClient {
   defaultBackchannelLogoutUri: string | undefined;
   /** `<PREFIX>_CLIENT_URI`: the app's home page, where an ended sign-in starts again. */
   clientUri: string | undefined;
+  /** `<PREFIX>_LOGO_URI`, else the logo file from config/clients.json (`services/seed.ts`). */
+  logoUri: string | undefined;
+  defaultLogo: string | undefined;
 }
 
 /** A role created on start when missing. */
@@ -277,6 +282,8 @@ function seedClients(
       defaultBackchannelLogoutUri:
         nodeEnv === 'development' ? seed.development_backchannel_logout_uri : undefined,
       clientUri: clientUriFrom(`${seed.env_prefix}_CLIENT_URI`, pick('CLIENT_URI')),
+      logoUri: clientUriFrom(`${seed.env_prefix}_LOGO_URI`, pick('LOGO_URI')),
+      defaultLogo: seed.logo,
     };
   });
 }

@@ -15,12 +15,13 @@ import { createFindAccount } from './account.ts';
 import { adminResourceServer, defaultResource } from './admin-resource.ts';
 import { introspectionAllowed } from './introspection-policy.ts';
 import { fetchAdministeredUrl } from './backchannel-logout.ts';
+import { appBrandingOf } from './app-branding.ts';
 import { createInteractionPolicy } from './policy.ts';
 import { grantRequested } from './grants.ts';
 import { sessionTtlSeconds } from './session-lifetime.ts';
 import { answerUnknownPathsWithOurPage } from './not-found.ts';
 import { signOutSummary } from './sign-out-summary.ts';
-import { isSignInEnded, startAgainAfterError } from './start-again.ts';
+import { isSignInEnded, startAgainAfterError, startAgainBanner } from './start-again.ts';
 
 /** Renders a named view to HTML (injected so this layer does not depend on the web layer). */
 export type RenderView = (view: string, locals: Record<string, unknown>) => string;
@@ -99,10 +100,18 @@ export function createProvider(
         enabled: true,
         async logoutSource(ctx, form) {
           const summary = await signOutSummary(ctx, store.users);
-          ctx.body = render('logout', { form, clientName: ctx.oidc.client?.clientName, summary });
+          ctx.body = render('logout', {
+            form,
+            summary,
+            app: appBrandingOf(ctx.oidc.client, config.issuer),
+            appLabel: 'Sign-out requested by',
+          });
         },
         postLogoutSuccessSource(ctx) {
-          ctx.body = render('logged-out', { clientName: ctx.oidc.client?.clientName });
+          ctx.body = render('logged-out', {
+            app: appBrandingOf(ctx.oidc.client, config.issuer),
+            appLabel: 'Signed out of',
+          });
         },
       },
       resourceIndicators: {
@@ -139,11 +148,12 @@ export function createProvider(
       // "Start again" leads back to the application that asked, when it is known.
       const startAgain = unavailable ? undefined : await startAgainAfterError(ctx);
       if (isSignInEnded(error)) {
-        ctx.body = render('sign-in-ended', { startAgain });
+        ctx.body = render('sign-in-ended', { startAgain, ...startAgainBanner(startAgain) });
         return;
       }
       ctx.body = render('error', {
         startAgain,
+        ...startAgainBanner(startAgain),
         status: ctx.status,
         title: unavailable ? 'Temporarily unavailable' : 'Something went wrong',
         message: unavailable ? DATABASE_UNAVAILABLE_MESSAGE : (out.error_description ?? out.error),

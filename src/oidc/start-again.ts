@@ -78,3 +78,8 @@ export async function startAgainAfterError(
 export function isSignInEnded(error: unknown): boolean {
   return error instanceof Error && error.name === 'SessionNotFound';
 }
+
+/** The banner of a page that offers "Start again": the application the sign-in was for. */
+export function startAgainBanner(startAgain: StartAgain | undefined) {
+  return startAgain ? { app: { name: startAgain.name }, appLabel: 'Signing in to' } : {};
+}

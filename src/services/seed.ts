@@ -26,12 +26,13 @@ export async function seedDatabase(config: Config, store: Store): Promise<void> 
       first_party: client.firstParty,
       require_mfa: client.requireMfa,
       ...(client.clientUri ? { client_uri: client.clientUri } : {}),
+      ...logoOf(config, client),
       ...seededBackchannelLogout(client, stored),
     });
   }
   await store.clients.upsert({
     client_id: CONSOLE_CLIENT_ID,
-    client_name: 'Account',
+    client_name: `${config.totp.issuer} account`,
     client_uri: `${config.issuer}/account`,
     redirect_uris: [`${config.issuer}/account/callback`],
     post_logout_redirect_uris: [`${config.issuer}/account`],
@@ -42,6 +43,15 @@ export async function seedDatabase(config: Config, store: Store): Promise<void> 
     require_mfa: false,
   });
   await seedRoles(config, store);
+}
+
+/**
+ * The client's `logo_uri` (RFC 7591 section 2): `<PREFIX>_LOGO_URI`, else the logo shipped in
+ * `public/`. Pages show it only when it is on the provider's own origin (src/oidc/app-branding.ts).
+ */
+function logoOf(config: Config, client: Config['clients'][number]): { logo_uri?: string } {
+  if (client.logoUri) return { logo_uri: client.logoUri };
+  return client.defaultLogo ? { logo_uri: `${config.issuer}/static/${client.defaultLogo}` } : {};
 }
 
 /**

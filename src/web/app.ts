@@ -1,7 +1,7 @@
 import Koa from 'koa';
 import Router from '@koa/router';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { PROJECT_ROOT } from '../config.ts';
 import type { WebDeps } from './context.ts';
 import { errorHandler } from './middleware/errors.ts';
@@ -20,15 +20,24 @@ import { accountTwoFactorRoutes } from './account/two-factor.routes.ts';
 import { adminApiRouters } from './admin/api/index.ts';
 import { adminPageRouters } from './admin/pages/index.ts';
 
-/** The files under `/static/`: the stylesheet and the small scripts the CSP allows ('self'). */
+const STATIC_TYPES: Record<string, string> = {
+  '.css': 'text/css',
+  '.js': 'text/javascript',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/**
+ * The files under `/static/`, read once at start: stylesheets, the small scripts the CSP allows
+ * ('self') and application logos. Only these names are served, so a path can never leave `public/`.
+ */
 const STATIC_FILES = new Map(
-  [
-    ['app.css', 'text/css'],
-    ['recovery-codes.js', 'text/javascript'],
-  ].map(([name, type]) => [
-    name,
-    { type, body: readFileSync(join(PROJECT_ROOT, 'public', name ?? '')) },
-  ]),
+  readdirSync(join(PROJECT_ROOT, 'public'))
+    .filter((name) => STATIC_TYPES[extname(name)])
+    .map((name) => [
+      name,
+      { type: STATIC_TYPES[extname(name)], body: readFileSync(join(PROJECT_ROOT, 'public', name)) },
+    ]),
 );
 
 /** How long `/readyz` waits for the database's answer to a ping. */

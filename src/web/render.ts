@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import pug from 'pug';
+import { rememberHint, requiredBecause, WORDS } from './vocabulary.ts';
 
 const MOMENT = new Intl.DateTimeFormat('en-GB', {
   day: 'numeric',
@@ -28,7 +29,14 @@ export function createRenderer(viewsDir: string, options: { productName: string;
       template = pug.compileFile(join(viewsDir, `${view}.pug`), { basedir: viewsDir });
       if (!options.isDev) cache.set(view, template);
     }
-    return template({ productName: options.productName, formatMoment, ...locals });
+    return template({
+      productName: options.productName,
+      formatMoment,
+      words: WORDS,
+      requiredBecause,
+      rememberHint,
+      ...locals,
+    });
   };
 }
 

@@ -207,7 +207,7 @@ describe('pages for the in-between moments', () => {
     expect(confirmation.status).toBe(200);
     const html = await confirmation.text();
     expect(html).toContain(
-      'You are signed in as <strong>Pat (pat@example.com)</strong> to Produce, Manage and Account.',
+      'You are signed in as <strong>Pat (pat@example.com)</strong> to Produce, Manage and Twofold account.',
     );
     expect(html).toContain('Do you want to sign out of all of them?');
     expect(html).toContain('>Yes, sign me out</button>');

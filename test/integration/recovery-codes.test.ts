@@ -80,8 +80,8 @@ describe('recovery codes', () => {
     for (const code of codes) expect(code).toMatch(CODE_SHAPE);
     expect(new Set(codes).size).toBe(10);
     expect(shown.html).toContain('download="twofold-recovery-codes.txt"');
-    expect(shown.html).toContain('data-recovery-action="copy"');
-    expect(shown.html).toContain('data-recovery-action="print"');
+    expect(shown.html).toContain('data-copy="recovery-codes"');
+    expect(shown.html).toContain('data-print');
     expect(shown.html).toContain('I have saved these codes');
     expect(decodeURIComponent(shown.html)).toContain(codes[0]);
 

@@ -22,7 +22,8 @@ import {
   secretFromPage,
 } from '../support/two-factor.ts';
 
-const INSTRUCTIONS = 'Your organisation requires two-factor authentication for your account.';
+const INSTRUCTIONS =
+  'Your role requires two-factor authentication. You cannot sign in until you set it up.';
 
 /** The interaction uid of a sign-in page (its set-up channel is `interaction:<uid>`). */
 function uidOf(step: { url: string }): string {

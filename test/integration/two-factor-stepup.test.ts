@@ -67,7 +67,7 @@ describe('step-up of an existing SSO session', () => {
     const step = await open(browser, manage, pending.url);
     expect(atCallback(manage, step)).toBe(false);
     expect(isEnrollPage(step)).toBe(true); // no password asked again: the session's still counts
-    expect(step.html).toContain('Your organisation requires two-factor authentication');
+    expect(step.html).toContain('Your role requires two-factor authentication.');
 
     // Opening the same request again still does not reach the callback.
     expect(atCallback(manage, await open(browser, manage, pending.url))).toBe(false);

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { isAppError } from '../../domain/errors.ts';
 import { twoFactorDeadline } from '../../domain/mfa-policy.ts';
 import { PASSWORD_MAX_LENGTH } from '../../domain/password-policy.ts';
 import { RECOVERY_CODES_LOW } from '../../factors/recovery-code/recovery-code-factor.ts';
@@ -122,10 +123,16 @@ export function profileRoutes(deps: WebDeps): Router {
     if (proven !== true) {
       answerRefusal(ctx, proven ? 429 : 401, proven ? proven.retryAfterSeconds : undefined);
       return renderProfile(ctx, user, {
-        passwordError: proven ? proven.message : 'Your current password is not correct.',
+        currentPasswordError: proven ? proven.message : 'Your current password is not correct.',
       });
     }
-    await account.changePassword(user, form.password, originOf(ctx));
+    try {
+      await account.changePassword(user, form.password, originOf(ctx));
+    } catch (error) {
+      if (!isAppError(error) || error.code !== 'validation_failed') throw error;
+      ctx.status = 400;
+      return renderProfile(ctx, user, { newPasswordError: error.message });
+    }
     ctx.status = 303;
     ctx.redirect('/account/login?return_to=/account%3Fnotice%3Dpassword');
   });

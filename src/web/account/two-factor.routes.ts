@@ -96,7 +96,9 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
     ctx.body = deps.render('account/enable-2fa', { csrf: deps.csrf.token(ctx), screen, error });
   };
 
-  const renderDisable = (ctx: Context, error?: string) => {
+  /** The disable page; an error names the field it is about, so the page can focus it. */
+  const renderDisable = (ctx: Context, error?: { field: 'code' | 'confirm'; message: string }) => {
+    ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
     ctx.body = deps.render('account/disable-2fa', { csrf: deps.csrf.token(ctx), error });
   };
@@ -225,19 +227,22 @@ export function accountTwoFactorRoutes(deps: WebDeps): Router {
     await assertMayDisable(user);
     if (!form.confirm) {
       ctx.status = 400;
-      return renderDisable(
-        ctx,
-        'Tick the box to confirm that you want to turn two-factor authentication off.',
-      );
+      return renderDisable(ctx, {
+        field: 'confirm',
+        message: 'Tick the box to confirm that you want to turn two-factor authentication off.',
+      });
     }
     if (!form.code.trim()) {
       ctx.status = 400;
-      return renderDisable(ctx, 'Enter a current code from your authenticator app.');
+      return renderDisable(ctx, {
+        field: 'code',
+        message: 'Enter a current code from your authenticator app.',
+      });
     }
     const check = await twoFactor.disable(user, form.code, originOf(ctx));
     if (!check.ok) {
       answerRefusal(ctx, check.status, check.retryAfterSeconds);
-      return renderDisable(ctx, check.message);
+      return renderDisable(ctx, { field: 'code', message: check.message });
     }
     ctx.status = 303;
     ctx.redirect('/account?notice=disabled');

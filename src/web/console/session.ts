@@ -79,13 +79,15 @@ function consoleToken(ctx: Context, deps: WebDeps): string | null {
  * Sends the browser through the provider's own OIDC sign-in (code flow with PKCE, state and
  * nonce) as the first-party `account-console` client, so the account and admin pages obey
  * exactly the same password and 2FA rules as Produce and Manage. `maxAgeSeconds` forces a fresh
- * password (recent sign-in, OIDC Core 3.1.2.1 `max_age`).
+ * password (recent sign-in, OIDC Core 3.1.2.1 `max_age`); `prompt=login` asks for a password even
+ * with a session, so someone can switch to another account.
  */
 export function startConsoleLogin(
   ctx: Context,
   deps: WebDeps,
   returnTo: string,
   maxAgeSeconds?: number,
+  prompt?: 'login',
 ): void {
   const pending: PendingLogin = {
     verifier: client.randomPKCECodeVerifier(),
@@ -109,6 +111,7 @@ export function startConsoleLogin(
     state: pending.state,
     nonce: pending.nonce,
     ...(maxAgeSeconds !== undefined ? { max_age: String(maxAgeSeconds) } : {}),
+    ...(prompt ? { prompt } : {}),
   }).toString();
   ctx.status = 303;
   ctx.redirect(url.toString());
@@ -187,8 +190,15 @@ export function consoleSessionRoutes(deps: WebDeps): Router {
   const router = new Router();
   const oidc = consoleClient(deps.config, deps.selfOrigin);
 
+  // `prompt=login`: "Use another account" on a page this account may not see.
   router.get('/account/login', (ctx) =>
-    startConsoleLogin(ctx, deps, safeReturnTo(ctx.query.return_to)),
+    startConsoleLogin(
+      ctx,
+      deps,
+      safeReturnTo(ctx.query.return_to),
+      undefined,
+      ctx.query.prompt === 'login' ? 'login' : undefined,
+    ),
   );
 
   router.get('/account/callback', async (ctx) => {

@@ -3,6 +3,8 @@ import type { Context } from 'koa';
 import type { WebDeps } from '../context.ts';
 import { csrfOnlyForm, readVerifiedForm } from '../middleware/csrf.ts';
 import { completeInteraction, loadInteraction, type InteractionDetails } from './flow.ts';
+import { interactionPageLocals } from './page-context.ts';
+import { describeScopes } from './scope-descriptions.ts';
 
 interface ConsentDetails {
   missingOIDCScope?: string[];
@@ -41,12 +43,19 @@ export async function showConsent(
   const client = await deps.provider.Client.find(String(details.params.client_id ?? ''));
   if (client?.['first_party'] === true) return grantAndFinish(ctx, deps, details);
   const missing = details.prompt.details as ConsentDetails;
+  const user = await deps.services.signin.sessionUser(String(details.session?.accountId ?? ''));
+  const locals = await interactionPageLocals(ctx, deps, details);
+  ctx.set('Cache-Control', 'no-store');
   ctx.type = 'html';
   ctx.body = deps.render('interaction/consent', {
-    uid: details.uid,
-    csrf: deps.csrf.token(ctx),
-    clientName: client?.clientName ?? client?.clientId ?? 'An application',
-    scopes: missing.missingOIDCScope ?? [],
+    ...locals,
+    appLabel: 'Application asking for access',
+    clientName: locals.app?.name ?? 'An application',
+    who: user?.email,
+    access: describeScopes([
+      ...(missing.missingOIDCScope ?? []),
+      ...Object.values(missing.missingResourceScopes ?? {}).flat(),
+    ]),
   });
 }
 
@@ -60,8 +69,8 @@ export function consentRoutes(deps: WebDeps): Router {
       ctx.status = 400;
       ctx.body = deps.render('error', {
         status: 400,
-        title: 'That did not work',
-        message: 'Nothing to approve here.',
+        title: 'Nothing to approve',
+        message: 'This sign-in does not ask for your approval. Go back to the application.',
       });
       return;
     }

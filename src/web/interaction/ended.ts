@@ -1,7 +1,12 @@
 import type { Context, Middleware } from 'koa';
 import { secureCookieName } from '../../domain/cookie-names.ts';
 import { AppError } from '../../domain/errors.ts';
-import { clientOrigins, startAgainAt, type StartAgain } from '../../oidc/start-again.ts';
+import {
+  clientOrigins,
+  startAgainAt,
+  startAgainBanner,
+  type StartAgain,
+} from '../../oidc/start-again.ts';
 import type { WebDeps } from '../context.ts';
 
 /**
@@ -107,7 +112,7 @@ export function signInEndedPage(deps: WebDeps): Middleware {
       ctx.status = 400;
       ctx.set('Cache-Control', 'no-store');
       ctx.type = 'html';
-      ctx.body = deps.render('sign-in-ended', { startAgain });
+      ctx.body = deps.render('sign-in-ended', { startAgain, ...startAgainBanner(startAgain) });
     }
   };
 }

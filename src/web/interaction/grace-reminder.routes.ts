@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { WebDeps } from '../context.ts';
 import { csrfOnlyForm, readVerifiedForm } from '../middleware/csrf.ts';
 import { challengedUser, finishLogin, requirementOf } from './flow.ts';
+import { interactionPageLocals } from './page-context.ts';
 
 /**
  * The grace period's reminder at sign-in: a role requires 2FA from a deadline on, and until then
@@ -19,8 +20,7 @@ export function graceReminderRoutes(deps: WebDeps): Router {
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
     ctx.body = deps.render('interaction/reminder', {
-      uid: details.uid,
-      csrf: deps.csrf.token(ctx),
+      ...(await interactionPageLocals(ctx, deps, details, user)),
       deadline: requirement.until,
     });
   });

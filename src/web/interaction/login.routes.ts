@@ -14,6 +14,7 @@ import {
 } from './flow.ts';
 import { showConsent } from './consent.routes.ts';
 import { answerRefusal } from '../refusal.ts';
+import { interactionPageLocals } from './page-context.ts';
 
 const loginForm = z.object({
   email: z.string().trim().min(1, 'Enter your email').max(320),
@@ -34,15 +35,15 @@ function onlyStepUp(details: InteractionDetails): boolean {
 /** The login interaction: the page, the password POST, and abort. */
 export function loginRoutes(deps: WebDeps): Router {
   const router = new Router();
-  const renderLogin = (
+  const renderLogin = async (
     ctx: Context,
     details: InteractionDetails,
     extra: Record<string, unknown> = {},
   ) => {
+    ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
     ctx.body = deps.render('interaction/login', {
-      uid: details.uid,
-      csrf: deps.csrf.token(ctx),
+      ...(await interactionPageLocals(ctx, deps, details)),
       email: details.params.login_hint ?? '',
       ...extra,
     });
@@ -50,14 +51,20 @@ export function loginRoutes(deps: WebDeps): Router {
 
   router.get('/interaction/:uid', async (ctx) => {
     const details = await loadInteraction(ctx, deps);
-    ctx.set('Cache-Control', 'no-store');
     if (details.prompt.name === 'consent') return showConsent(ctx, deps, details);
     if (details.prompt.name !== 'login') return completeInteraction(ctx, deps, {});
     if (onlyStepUp(details) && !details.prompt.reasons.includes(ACCOUNT_UNAVAILABLE)) {
       const user = await deps.services.signin.sessionUser(String(details.session?.accountId));
       if (user) return continueAfterPassword(ctx, deps, details, user);
     }
-    renderLogin(ctx, details);
+    await renderLogin(ctx, details);
+  });
+
+  // "Not you?" on the pages after the password: the same sign-in, for another account.
+  router.get('/interaction/:uid/login', async (ctx) => {
+    const details = await loadInteraction(ctx, deps);
+    if (details.prompt.name !== 'login') return completeInteraction(ctx, deps, {});
+    await renderLogin(ctx, details, { email: '' });
   });
 
   router.post('/interaction/:uid/login', async (ctx) => {
@@ -73,7 +80,7 @@ export function loginRoutes(deps: WebDeps): Router {
         Boolean(check.refused),
       );
       answerRefusal(ctx, check.refused ? 429 : 401, check.refused?.retryAfterSeconds);
-      return renderLogin(ctx, details, {
+      return await renderLogin(ctx, details, {
         email: form.email,
         error: check.refused?.message ?? 'Invalid email or password.',
       });

@@ -10,6 +10,7 @@ import { originOf } from '../origin.ts';
 import { recoveryCodesView } from '../recovery-codes-view.ts';
 import { answerRefusal } from '../refusal.ts';
 import { challengedUser, finishLogin, requirementOf, type InteractionDetails } from './flow.ts';
+import { interactionPageLocals } from './page-context.ts';
 
 const codeForm = z.object({
   code: z.string().max(64),
@@ -37,14 +38,23 @@ export function secondFactorRoutes(deps: WebDeps): Router {
   /** A set-up started at sign-in belongs to this interaction only (docs/signin.md). */
   const channelOf = (details: InteractionDetails) => `interaction:${details.uid}`;
 
-  const page = (ctx: Context, view: string, details: InteractionDetails, locals: object) => {
+  const page = async (
+    ctx: Context,
+    view: string,
+    details: InteractionDetails,
+    user: User,
+    locals: object,
+  ) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'html';
-    ctx.body = deps.render(view, { uid: details.uid, csrf: deps.csrf.token(ctx), ...locals });
+    ctx.body = deps.render(view, {
+      ...(await interactionPageLocals(ctx, deps, details, user)),
+      ...locals,
+    });
   };
 
-  const renderOtp = (ctx: Context, details: InteractionDetails, extra: object = {}) =>
-    page(ctx, 'interaction/otp', details, {
+  const renderOtp = (ctx: Context, details: InteractionDetails, user: User, extra: object = {}) =>
+    page(ctx, 'interaction/otp', details, user, {
       rememberDays: deps.config.rememberBrowserDays,
       ...extra,
     });
@@ -57,10 +67,11 @@ export function secondFactorRoutes(deps: WebDeps): Router {
     extra: object = {},
   ) => {
     const screen = await totp.begin(user, channelOf(details));
-    page(ctx, 'interaction/enroll', details, {
+    await page(ctx, 'interaction/enroll', details, user, {
       screen,
       issuer: deps.config.totp.issuer,
       deadline: requirement.kind === 'remind' ? requirement.until : null,
+      because: requirement.kind === 'enroll' ? requirement.because : 'role',
       ...extra,
     });
   };
@@ -78,7 +89,7 @@ export function secondFactorRoutes(deps: WebDeps): Router {
     const { details, user } = await challengedUser(ctx, deps);
     if (!(await totp.status(user.id)))
       return void ctx.redirect(`/interaction/${details.uid}/enroll`);
-    renderOtp(ctx, details);
+    await renderOtp(ctx, details, user);
   });
 
   router.post('/interaction/:uid/otp', async (ctx) => {
@@ -87,7 +98,10 @@ export function secondFactorRoutes(deps: WebDeps): Router {
     const check = await signin.verifyCode(user, form.code, originOf(ctx));
     if (!check.ok) {
       answerRefusal(ctx, check.status, check.retryAfterSeconds);
-      return renderOtp(ctx, details, { error: check.message, remember: form.remember === 'on' });
+      return await renderOtp(ctx, details, user, {
+        error: check.message,
+        remember: form.remember === 'on',
+      });
     }
     if (form.remember === 'on') {
       const token = await signin.rememberBrowser(user, originOf(ctx));
@@ -110,7 +124,7 @@ export function secondFactorRoutes(deps: WebDeps): Router {
     const { details, user } = await challengedUser(ctx, deps);
     if (!(await totp.status(user.id)))
       return void ctx.redirect(`/interaction/${details.uid}/enroll`);
-    page(ctx, 'interaction/recovery', details, {});
+    await page(ctx, 'interaction/recovery', details, user, {});
   });
 
   router.post('/interaction/:uid/recovery', async (ctx) => {
@@ -119,7 +133,7 @@ export function secondFactorRoutes(deps: WebDeps): Router {
     const check = await signin.verifyRecoveryCode(user, form.code, originOf(ctx));
     if (!check.ok) {
       answerRefusal(ctx, check.status, check.retryAfterSeconds);
-      return page(ctx, 'interaction/recovery', details, { error: check.message });
+      return await page(ctx, 'interaction/recovery', details, user, { error: check.message });
     }
     await finishLogin(ctx, deps, details, user, 'recovery_code');
   });
@@ -147,7 +161,7 @@ export function secondFactorRoutes(deps: WebDeps): Router {
       return renderEnroll(ctx, details, user, requirement, { error: result.message });
     }
     await signin.enrolled(details.uid);
-    page(ctx, 'interaction/recovery-codes', details, {
+    await page(ctx, 'interaction/recovery-codes', details, user, {
       ...recoveryCodesView(result.recoveryCodes, user, deps.config.totp.issuer),
     });
   });

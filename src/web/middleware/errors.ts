@@ -87,10 +87,20 @@ export function errorHandler(render: Renderer, log: Logger): Middleware {
           status: body.status,
           title: titleFor(body.status),
           message: body.message,
+          anotherAccountHref: body.status === 403 ? anotherAccountHref(ctx) : undefined,
         });
       }
     }
   };
+}
+
+/**
+ * A console page refused to this account (403) offers a sign-in with another one: the console's
+ * sign-in with `prompt=login` (OIDC Core 3.1.2.1), coming back to the same page.
+ */
+function anotherAccountHref(ctx: Context): string | undefined {
+  if (!/^\/(admin|account)(\/|$)/.test(ctx.path)) return undefined;
+  return `/account/login?prompt=login&return_to=${encodeURIComponent(ctx.path)}`;
 }
 
 function titleFor(status: number): string {
