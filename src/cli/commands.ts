@@ -82,7 +82,7 @@ export function cliCommands(
       const password = typeof options.password === 'string' ? options.password : '';
       if (!password) throw new AppError('validation_failed', '--password is required');
       const name = typeof options.name === 'string' ? options.name.trim() : '';
-      const strength = checkPasswordStrength(password, { email, name });
+      const strength = checkPasswordStrength(password, { email, name }, 'admin');
       if (!strength.ok)
         throw new AppError('validation_failed', `Weak password: ${strength.message}`);
       const roleIds = await operator.roleIdsByName(many(options.role));

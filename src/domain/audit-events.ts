@@ -57,3 +57,39 @@ export interface AuditTarget {
   id: string;
   label?: string;
 }
+
+/**
+ * Every action as a runtime list, for the pages that name, group and filter them. Written as an
+ * object checked against `AuditDetailsByAction`, so an action added there and missing here (or
+ * the reverse) fails the type check.
+ */
+export const AUDIT_ACTIONS = Object.keys({
+  'login.success': true,
+  'login.failure': true,
+  'login.otp_failure': true,
+  'login.recovery_code_failure': true,
+  'totp.enabled': true,
+  'totp.disabled': true,
+  'totp.replaced': true,
+  'recovery_codes.generated': true,
+  'recovery_code.used': true,
+  'user.create': true,
+  'user.update': true,
+  'user.set_password': true,
+  'user.disable': true,
+  'user.delete': true,
+  'user.2fa_disable': true,
+  'user.2fa_unlock': true,
+  'user.password_change': true,
+  'user.add_role': true,
+  'user.add_group': true,
+  'session.sign_out': true,
+  'session.sign_out_everywhere': true,
+  'role.create': true,
+  'role.update': true,
+  'role.delete': true,
+  'group.create': true,
+  'group.update': true,
+  'group.delete': true,
+  'client.upsert': true,
+} satisfies Record<AuditAction, true>) as AuditAction[];

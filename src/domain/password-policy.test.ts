@@ -45,6 +45,24 @@ describe('checkPasswordStrength', () => {
     );
   });
 
+  it('tells an administrator that the password contains the user’s email or name', () => {
+    const forAdmin = {
+      ok: false,
+      message: 'The password must not contain the user’s email address or name.',
+    };
+    expect(checkPasswordStrength('ann.smith!2024', CONTEXT, 'admin')).toEqual(forAdmin);
+    expect(checkPasswordStrength('ann.smith!2024', CONTEXT, 'owner')).toEqual({
+      ok: false,
+      message: 'The password must not contain your email address or name.',
+    });
+    // Only the identity refusal depends on the reader.
+    expect(checkPasswordStrength('password123', CONTEXT, 'admin')).toEqual({
+      ok: false,
+      message: 'This password is too common; choose another one.',
+    });
+    expect(checkPasswordStrength('correct horse battery', CONTEXT, 'admin')).toEqual({ ok: true });
+  });
+
   it('ignores identity parts too short to matter', () => {
     expect(
       checkPasswordStrength('jo-was-here-today', { email: 'jo@example.com', name: 'J' }),

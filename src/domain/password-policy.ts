@@ -69,6 +69,17 @@ const MIN_IDENTITY_PART = 3;
 
 export type PasswordCheck = { ok: true } | { ok: false; message: string };
 
+/**
+ * Who reads the refusal: the user choosing their own password ("your email"), or an administrator
+ * or operator setting someone else's ("the user's email").
+ */
+export type PasswordReader = 'owner' | 'admin';
+
+const IDENTITY_REFUSAL: Record<PasswordReader, string> = {
+  owner: 'The password must not contain your email address or name.',
+  admin: 'The password must not contain the user’s email address or name.',
+};
+
 function identityParts(context: { email?: string; name?: string }): string[] {
   const localPart = context.email?.split('@')[0] ?? '';
   const name = (context.name ?? '').replace(/\s+/g, '');
@@ -80,10 +91,12 @@ function identityParts(context: { email?: string; name?: string }): string[] {
 /**
  * Whether a new password is acceptable (NIST SP 800-63B 5.1.1.2): long enough, bounded, not a
  * well-known password, and not built from the user's own email or name. Length counts characters.
+ * The refusal speaks to `reader`, the person who typed the password.
  */
 export function checkPasswordStrength(
   password: string,
   context: { email?: string; name?: string },
+  reader: PasswordReader = 'owner',
 ): PasswordCheck {
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH) {
@@ -97,7 +110,7 @@ export function checkPasswordStrength(
     return { ok: false, message: 'This password is too common; choose another one.' };
   }
   if (identityParts(context).some((part) => lower.includes(part))) {
-    return { ok: false, message: 'The password must not contain your email address or name.' };
+    return { ok: false, message: IDENTITY_REFUSAL[reader] };
   }
   return { ok: true };
 }

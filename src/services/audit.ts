@@ -1,6 +1,6 @@
 import type { AuditAction, AuditDetailsByAction, AuditTarget } from '../domain/audit-events.ts';
 import type { Store } from '../store/index.ts';
-import type { AuditEvent, NewAuditEvent } from '../store/repos/audit.repo.ts';
+import type { AuditEvent, AuditFilter, NewAuditEvent } from '../store/repos/audit.repo.ts';
 import type { ServiceObserver } from '../observability/service-observer.ts';
 
 /** Who did something and from where. */
@@ -10,9 +10,8 @@ export interface Actor {
   ip: string | null;
 }
 
-/** A page of the audit trail, optionally about (or made by) one id. */
-export interface AuditQuery {
-  targetId?: string;
+/** A page of the audit trail, optionally filtered (about or by one id, actions, result, text). */
+export interface AuditQuery extends AuditFilter {
   page: number;
   pageSize: number;
 }
@@ -49,7 +48,7 @@ export function auditTrail(store: Store, observer?: Pick<ServiceObserver, 'audit
       await store.audit.record(event);
     },
 
-    /** Newest first; with `targetId`, the events about that id or made by it. */
+    /** Newest first, only the events matching every condition of `query`. */
     async list(query: AuditQuery): Promise<{ items: AuditEvent[]; total: number }> {
       return store.audit.list(query);
     },

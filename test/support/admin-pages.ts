@@ -68,3 +68,47 @@ export function createUserWithRoles(
 export function inputTag(html: string, id: string): string | null {
   return new RegExp(`<input[^>]*id="${id}"[^>]*>`).exec(html)?.[0] ?? null;
 }
+
+/** Opens a page, following redirects. */
+export async function openPage(browser: HttpBrowser, url: string): Promise<Page> {
+  const { response, url: at } = await browser.follow(url);
+  return { status: response.status, url: at, html: await response.text() };
+}
+
+/** Posts a form (repeated keys allowed) and follows any redirect. */
+export async function submitForm(
+  browser: HttpBrowser,
+  url: string,
+  fields: Array<[string, string]>,
+): Promise<Page> {
+  const response = await browser.request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+  const location = response.headers.get('location');
+  if (response.status >= 300 && response.status < 400 && location) {
+    return openPage(browser, new URL(location, url).toString());
+  }
+  return { status: response.status, url, html: await response.text() };
+}
+
+/** A provider with a signed-in administrator (an admin role, 2FA on, signed in with a code). */
+export async function signedInAdmin(
+  op: RunningServer,
+  email: string,
+): Promise<{ browser: HttpBrowser; admin: Awaited<ReturnType<typeof createUser>> }> {
+  const role = await op.store.roles.create({ name: `admins-${email}`, admin: true });
+  const admin = await createUserWithRoles(op, email, [role.id]);
+  const secret = await giveTwoFactor(op, admin.id);
+  const browser = new HttpBrowser();
+  const page = await openConsoleWithCode(browser, `${op.url}/admin`, admin, secret);
+  if (page.url !== `${op.url}/admin`) throw new Error(`admin sign-in ended at ${page.url}`);
+  return { browser, admin };
+}
+
+/** The opening tags of every element with an `autofocus` attribute. */
+export function autofocused(html: string): string[] {
+  const tags = html.match(/<(?:input|select|textarea|button)\b[^>]*>/g) ?? [];
+  return tags.filter((tag) => /\sautofocus(?=[\s=/>])/.test(tag));
+}

@@ -109,6 +109,11 @@ async function checkIds(
   if (groupIds) await assertGroupsExist(store, groupIds);
 }
 
+/** A refused password, naming its field so a form can show the message beside it. */
+function passwordRefused(message: string): AppError {
+  return new AppError('validation_failed', message, { field: 'password' });
+}
+
 /**
  * User administration with the product's guard rails: admins can turn a user's 2FA off but never
  * on, a new password or disabling ends the user's sessions and remembered browsers, and the last
@@ -157,11 +162,12 @@ export function adminUsers(deps: {
     },
 
     async create(actor: Actor, input: UserCreateInput): Promise<AdminUserView> {
-      const strength = checkPasswordStrength(input.password, {
-        email: input.email,
-        name: input.name,
-      });
-      if (!strength.ok) throw new AppError('validation_failed', strength.message);
+      const strength = checkPasswordStrength(
+        input.password,
+        { email: input.email, name: input.name },
+        'admin',
+      );
+      if (!strength.ok) throw passwordRefused(strength.message);
       await checkIds(store, input.roleIds, input.groupIds);
       const user = await store.users.create({
         ...input,
@@ -183,11 +189,12 @@ export function adminUsers(deps: {
       await checkIds(store, input.roleIds, input.groupIds);
       if (actor.id === id) await guardSelf(before, input);
       if (input.password !== undefined) {
-        const strength = checkPasswordStrength(input.password, {
-          email: input.email ?? before.email,
-          name: input.name ?? before.name,
-        });
-        if (!strength.ok) throw new AppError('validation_failed', strength.message);
+        const strength = checkPasswordStrength(
+          input.password,
+          { email: input.email ?? before.email, name: input.name ?? before.name },
+          'admin',
+        );
+        if (!strength.ok) throw passwordRefused(strength.message);
       }
       const target = { type: 'user' as const, id, label: before.email };
       await store.users.update(id, {

@@ -22,7 +22,7 @@ function toGroup(doc: LeanGroup): Group {
 }
 
 function duplicate(name: string): AppError {
-  return new AppError('conflict', `A group named "${name}" already exists`);
+  return new AppError('conflict', `A group named "${name}" already exists`, { field: 'name' });
 }
 
 /** Groups repository. */

@@ -40,7 +40,7 @@ function toRole(doc: LeanRole): Role {
 }
 
 function duplicate(name: string): AppError {
-  return new AppError('conflict', `A role named "${name}" already exists`);
+  return new AppError('conflict', `A role named "${name}" already exists`, { field: 'name' });
 }
 
 /** Roles repository. */

@@ -132,7 +132,9 @@ export function usersRepository(connection: Connection, consistency: Consistency
       const email = normalizeEmail(input.email);
       const id = new Types.ObjectId().toString();
       if (!(await logins.claim(email, id, (userId) => findById(userId)))) {
-        throw new AppError('conflict', `A user with email ${email} already exists`);
+        throw new AppError('conflict', `A user with email ${email} already exists`, {
+          field: 'email',
+        });
       }
       try {
         const doc = await Users.create({
@@ -147,7 +149,9 @@ export function usersRepository(connection: Connection, consistency: Consistency
       } catch (error) {
         await logins.release(email, id);
         if (isDuplicateKey(error)) {
-          throw new AppError('conflict', `A user with email ${email} already exists`);
+          throw new AppError('conflict', `A user with email ${email} already exists`, {
+            field: 'email',
+          });
         }
         throw error;
       }
@@ -164,7 +168,9 @@ export function usersRepository(connection: Connection, consistency: Consistency
       const before = set.email === undefined ? null : await findById(id);
       const newEmail = before && before.email !== set.email ? (set.email as string) : null;
       const taken = () =>
-        new AppError('conflict', `A user with email ${changes.email ?? ''} already exists`);
+        new AppError('conflict', `A user with email ${changes.email ?? ''} already exists`, {
+          field: 'email',
+        });
       if (newEmail && !(await logins.claim(newEmail, id, (userId) => findById(userId)))) {
         throw taken();
       }

@@ -6,6 +6,7 @@ import type { User } from '../../../store/repos/users.repo.ts';
 import { requireConsoleUser, startConsoleLogin } from '../../console/session.ts';
 import type { WebDeps } from '../../context.ts';
 import { readForm } from '../../middleware/body.ts';
+import { NO_FORM_ERRORS } from './field-errors.ts';
 
 /** The signed-in administrator behind an admin page request. */
 export interface AdminRequest {
@@ -90,7 +91,10 @@ export function pageError(error: unknown): AppError {
   throw error;
 }
 
-/** Renders `views/admin/<view>.pug` with the admin layout's locals. */
+/**
+ * Renders `views/admin/<view>.pug` with the admin layout's locals; a form without errors unless
+ * `locals` carry them (`formErrorLocals`).
+ */
 export function renderAdmin(
   ctx: Context,
   deps: WebDeps,
@@ -105,6 +109,7 @@ export function renderAdmin(
     wide: true,
     me: admin.user,
     csrf: deps.csrf.token(ctx),
+    ...NO_FORM_ERRORS,
     ...locals,
   });
 }

@@ -48,7 +48,8 @@ export type FieldMessages = Record<string, string>;
 
 /**
  * Validates a form-made body with the API schema. A refusal is the API's 400
- * (`validation_failed`), with a message naming the first field to fix in the page's words.
+ * (`validation_failed`), with a message naming the first field to fix in the page's words, and
+ * in `details.fields` one message per refused body field, for the page to show beside each.
  */
 export function parseFormBody<S extends z.ZodType>(
   schema: S,
@@ -57,10 +58,14 @@ export function parseFormBody<S extends z.ZodType>(
 ): z.output<S> {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = String(issue?.path[0] ?? '');
-  const message = messages[field] ?? `${field || 'form'}: ${issue?.message ?? 'invalid'}`;
-  throw new AppError('validation_failed', message, {
+  const fields: FieldMessages = {};
+  for (const issue of parsed.error.issues) {
+    const field = String(issue.path[0] ?? '');
+    fields[field] ??= messages[field] ?? `${field || 'form'}: ${issue.message}`;
+  }
+  const first = String(parsed.error.issues[0]?.path[0] ?? '');
+  throw new AppError('validation_failed', fields[first] ?? 'The form is not valid.', {
     issues: parsed.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
+    fields,
   });
 }

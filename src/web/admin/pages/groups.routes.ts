@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import type { AppError } from '../../../domain/errors.ts';
 import type { Group } from '../../../store/repos/groups.repo.ts';
 import type { WebDeps } from '../../context.ts';
 import {
@@ -16,6 +17,10 @@ import {
 } from './common.ts';
 import { formList, formText, parseFormBody, type FieldMessages } from './form-body.ts';
 import { groupCreateBody } from '../api/schemas.ts';
+import { formErrorLocals } from './field-errors.ts';
+
+/** The group form's fields, top to bottom. */
+const GROUP_FIELDS = ['name', 'roleIds'];
 
 const GROUP_FIELD_MESSAGES: FieldMessages = {
   name: 'Enter a name for the group (100 characters at most).',
@@ -41,7 +46,7 @@ export function adminGroupPageRoutes(deps: WebDeps): Router {
   const renderList = async (
     ctx: Context,
     admin: AdminRequest,
-    extra: { values?: GroupFormValues; error?: string } = {},
+    extra: { values?: GroupFormValues; failure?: AppError } = {},
     status = 200,
   ) => {
     const roles = await deps.services.adminRolesAndGroups.listRoles();
@@ -55,7 +60,7 @@ export function adminGroupPageRoutes(deps: WebDeps): Router {
         roles,
         roleNames: Object.fromEntries(roles.map((r) => [r.id, r.name])),
         values: extra.values ?? { name: '', roleIds: [] },
-        error: extra.error,
+        ...formErrorLocals(extra.failure, GROUP_FIELDS),
         notice: noticeFor(ctx, NOTICES),
       },
       status,
@@ -66,7 +71,7 @@ export function adminGroupPageRoutes(deps: WebDeps): Router {
     ctx: Context,
     admin: AdminRequest,
     group: Group,
-    extra: { values?: GroupFormValues; error?: string } = {},
+    extra: { values?: GroupFormValues; failure?: AppError } = {},
     status = 200,
   ) => {
     renderAdmin(
@@ -79,7 +84,7 @@ export function adminGroupPageRoutes(deps: WebDeps): Router {
         values: extra.values ?? group,
         roles: await deps.services.adminRolesAndGroups.listRoles(),
         members: await deps.services.adminRolesAndGroups.groupMembers(group.id),
-        error: extra.error,
+        ...formErrorLocals(extra.failure, GROUP_FIELDS),
         notice: noticeFor(ctx, NOTICES),
       },
       status,
@@ -106,7 +111,7 @@ export function adminGroupPageRoutes(deps: WebDeps): Router {
       seeOther(ctx, `/admin/groups/${group.id}?notice=created`);
     } catch (error) {
       const shown = pageError(error);
-      await renderList(ctx, admin, { values, error: shown.message }, shown.status);
+      await renderList(ctx, admin, { values, failure: shown }, shown.status);
     }
   });
 
@@ -133,7 +138,7 @@ export function adminGroupPageRoutes(deps: WebDeps): Router {
         ctx,
         admin,
         await service.getGroup(group.id),
-        { values, error: shown.message },
+        { values, failure: shown },
         shown.status,
       );
     }

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import type { AppError } from '../../../domain/errors.ts';
 import type { Role } from '../../../store/repos/roles.repo.ts';
 import type { WebDeps } from '../../context.ts';
 import {
@@ -16,6 +17,11 @@ import {
 } from './common.ts';
 import { formNumber, formText, parseFormBody, type FieldMessages } from './form-body.ts';
 import { roleCreateBody } from '../api/schemas.ts';
+import { formErrorLocals } from './field-errors.ts';
+
+/** The role form's fields top to bottom, and the input id of a body field named otherwise. */
+const ROLE_FIELDS = ['name', 'graceDays'];
+const ROLE_FIELD_IDS = { enforce2faGraceDays: 'graceDays' };
 
 const NOTICES: Record<string, string> = {
   created: 'The role was created.',
@@ -58,7 +64,7 @@ export function adminRolePageRoutes(deps: WebDeps): Router {
   const renderList = async (
     ctx: Context,
     admin: AdminRequest,
-    extra: { values?: RoleValues; error?: string } = {},
+    extra: { values?: RoleValues; failure?: AppError } = {},
     status = 200,
   ) => {
     renderAdmin(
@@ -74,7 +80,7 @@ export function adminRolePageRoutes(deps: WebDeps): Router {
           enforce2faGraceDays: 0,
           admin: false,
         },
-        error: extra.error,
+        ...formErrorLocals(extra.failure, ROLE_FIELDS, ROLE_FIELD_IDS),
         notice: noticeFor(ctx, NOTICES),
       },
       status,
@@ -85,7 +91,7 @@ export function adminRolePageRoutes(deps: WebDeps): Router {
     ctx: Context,
     admin: AdminRequest,
     role: Role,
-    extra: { values?: RoleValues; error?: string } = {},
+    extra: { values?: RoleValues; failure?: AppError } = {},
     status = 200,
   ) => {
     renderAdmin(
@@ -97,7 +103,7 @@ export function adminRolePageRoutes(deps: WebDeps): Router {
         role,
         values: extra.values ?? role,
         usage: await service.roleUsage(role.id),
-        error: extra.error,
+        ...formErrorLocals(extra.failure, ROLE_FIELDS, ROLE_FIELD_IDS),
         notice: noticeFor(ctx, NOTICES),
       },
       status,
@@ -119,7 +125,7 @@ export function adminRolePageRoutes(deps: WebDeps): Router {
       seeOther(ctx, `/admin/roles/${role.id}?notice=created`);
     } catch (error) {
       const shown = pageError(error);
-      await renderList(ctx, admin, { values, error: shown.message }, shown.status);
+      await renderList(ctx, admin, { values, failure: shown }, shown.status);
     }
   });
 
@@ -150,7 +156,7 @@ export function adminRolePageRoutes(deps: WebDeps): Router {
         ctx,
         admin,
         await service.getRole(role.id),
-        { values, error: shown.message },
+        { values, failure: shown },
         shown.status,
       );
     }

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import type { AppError } from '../../../domain/errors.ts';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../../domain/password-policy.ts';
 import type { AdminUserView, UserUpdateInput } from '../../../services/admin/users.ts';
 import type { WebDeps } from '../../context.ts';
@@ -27,6 +28,12 @@ import {
   type FieldMessages,
 } from './form-body.ts';
 import { userCreateBody, userPatchBody } from '../api/schemas.ts';
+import { auditRows } from './audit-rows.ts';
+import { formErrorLocals } from './field-errors.ts';
+
+/** The fields of the new-user and edit-user forms, top to bottom (where focus goes first). */
+const NEW_USER_FIELDS = ['email', 'name', 'password', 'roleIds', 'groupIds'];
+const EDIT_USER_FIELDS = ['email', 'name', 'roleIds', 'groupIds', 'password'];
 
 const NOTICES: Record<string, string> = {
   created: 'The user was created.',
@@ -88,7 +95,7 @@ export function adminUserPageRoutes(deps: WebDeps): Router {
     ctx: Context,
     admin: AdminRequest,
     target: AdminUserView,
-    extra: { values?: UserFormValues; error?: string; confirmDisable2fa?: boolean } = {},
+    extra: { values?: UserFormValues; failure?: AppError; confirmDisable2fa?: boolean } = {},
     status = 200,
   ) => {
     const [{ roles, groups }, audit] = await Promise.all([
@@ -105,9 +112,9 @@ export function adminUserPageRoutes(deps: WebDeps): Router {
         values: extra.values ?? valuesOf(target),
         roles,
         groups,
-        audit: audit.items,
+        audit: auditRows(audit.items),
         auditTotal: audit.total,
-        error: extra.error,
+        ...formErrorLocals(extra.failure, EDIT_USER_FIELDS),
         confirmDisable2fa: extra.confirmDisable2fa ?? false,
         notice: noticeFor(ctx, NOTICES),
       },
@@ -165,7 +172,7 @@ export function adminUserPageRoutes(deps: WebDeps): Router {
         deps,
         admin,
         'user-new',
-        { ...(await choices()), values, error: shown.message },
+        { ...(await choices()), values, ...formErrorLocals(shown, NEW_USER_FIELDS) },
         shown.status,
       );
     }
@@ -200,7 +207,7 @@ export function adminUserPageRoutes(deps: WebDeps): Router {
         ctx,
         admin,
         await users.get(target.id),
-        { values, error: shown.message },
+        { values, failure: shown },
         shown.status,
       );
     }
