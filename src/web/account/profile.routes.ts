@@ -114,6 +114,17 @@ export function profileRoutes(deps: WebDeps): Router {
     ctx.redirect('/account/signed-out');
   });
 
+  /** The password form alone: a refusal comes back here, with the heading and field in view. */
+  const renderPasswordPage = (ctx: Context, errors: Record<string, string> = {}) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'html';
+    ctx.body = deps.render('account/password', { csrf: deps.csrf.token(ctx), ...errors });
+  };
+
+  router.get('/account/password', async (ctx) => {
+    if (await requireConsoleUser(ctx, deps)) renderPasswordPage(ctx);
+  });
+
   router.post('/account/password', async (ctx) => {
     const current = await requireConsoleUser(ctx, deps);
     if (!current) return;
@@ -122,7 +133,7 @@ export function profileRoutes(deps: WebDeps): Router {
     const proven = await deps.services.password.recheck(user, form.current, ctx.ip);
     if (proven !== true) {
       answerRefusal(ctx, proven ? 429 : 401, proven ? proven.retryAfterSeconds : undefined);
-      return renderProfile(ctx, user, {
+      return renderPasswordPage(ctx, {
         currentPasswordError: proven ? proven.message : 'Your current password is not correct.',
       });
     }
@@ -131,7 +142,7 @@ export function profileRoutes(deps: WebDeps): Router {
     } catch (error) {
       if (!isAppError(error) || error.code !== 'validation_failed') throw error;
       ctx.status = 400;
-      return renderProfile(ctx, user, { newPasswordError: error.message });
+      return renderPasswordPage(ctx, { newPasswordError: error.message });
     }
     ctx.status = 303;
     ctx.redirect('/account/login?return_to=/account%3Fnotice%3Dpassword');
