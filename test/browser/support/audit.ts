@@ -18,8 +18,9 @@ export interface AuditOptions {
 /**
  * Checks the page a tab shows now, as it loaded (nothing scrolled or clicked by the test):
  * its h1 in view, no horizontal scrolling, focus after a form error, form fields with 3:1
- * non-text contrast, zero axe violations, no CSP refusal or script error since the last check; then saves its screenshot. Throws one error
- * naming the page and the width and listing every problem.
+ * non-text contrast, zero axe violations, no CSP refusal or script error since the last check;
+ * then saves its screenshot. Throws one error naming the page and the width and listing every
+ * problem.
  */
 export async function auditPage(tab: Tab, pageName: string, options: AuditOptions = {}) {
   const { page, watch, width } = tab;
