@@ -6,33 +6,15 @@ import {
   giveTwoFactor,
   inputTag,
   openConsoleWithCode,
+  openPage as open,
+  submitForm as submit,
 } from '../support/admin-pages.ts';
-import { openConsole, type Page } from '../support/console.ts';
+import { openConsole } from '../support/console.ts';
 import { createUser } from '../support/fixtures.ts';
 import { startTestProvider, type TestProvider } from '../support/harness.ts';
 import { hiddenInput, HttpBrowser } from '../support/http-browser.ts';
 
 type Fields = Array<[string, string]>;
-
-/** Posts a form (repeated keys allowed) and follows any redirect. */
-async function submit(browser: HttpBrowser, url: string, fields: Fields): Promise<Page> {
-  const response = await browser.request(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
-  });
-  const location = response.headers.get('location');
-  if (response.status >= 300 && response.status < 400 && location) {
-    const { response: last, url: at } = await browser.follow(new URL(location, url).toString());
-    return { status: last.status, url: at, html: await last.text() };
-  }
-  return { status: response.status, url, html: await response.text() };
-}
-
-async function open(browser: HttpBrowser, url: string): Promise<Page> {
-  const { response, url: at } = await browser.follow(url);
-  return { status: response.status, url: at, html: await response.text() };
-}
 
 /** The fields the user edit form submits as rendered (checked boxes only; disabled ones never). */
 function userFormFields(html: string): Fields {
