@@ -11,7 +11,7 @@ import type { WidthName } from './widths.ts';
  * emails keep the screenshots the same from run to run.
  */
 export function emailFor(width: WidthName, local: string): string {
-  return width === 'desktop' ? `${local}@example.com` : `${local}+phone@example.com`;
+  return width === 'desktop' ? `${local}@example.com` : `${local}+${width}@example.com`;
 }
 
 /** A password strong enough for the policy, the same for every test person. */

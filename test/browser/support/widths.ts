@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 
-/** The two widths every page is checked at. */
-export type WidthName = 'desktop' | 'phone';
+/** The ways every page is checked: two widths, and the phone again in the dark colour scheme. */
+export type WidthName = 'desktop' | 'phone' | 'phone-dark';
 
 /** A width: its name (in screenshot file names and failure messages) and its context options. */
 export interface Width {
@@ -9,21 +9,24 @@ export interface Width {
   readonly options: BrowserContextOptions;
 }
 
-/** A laptop screen and a common phone (portrait, touch, mobile viewport meta honoured). */
+const PHONE: BrowserContextOptions = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 1,
+  isMobile: true,
+  hasTouch: true,
+};
+
+/**
+ * A laptop screen and a common phone (portrait, touch, mobile viewport meta honoured), and that
+ * phone set to the dark colour scheme, whose contrast axe checks as well.
+ */
 export const WIDTHS: readonly Width[] = [
   {
     name: 'desktop',
     options: { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 },
   },
-  {
-    name: 'phone',
-    options: {
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 1,
-      isMobile: true,
-      hasTouch: true,
-    },
-  },
+  { name: 'phone', options: PHONE },
+  { name: 'phone-dark', options: { ...PHONE, colorScheme: 'dark' } },
 ];
 
 /** Options every context shares, so screenshots do not depend on the machine. */
