@@ -62,6 +62,11 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** Another account already signs in with `email`; `field` lets a form show it beside the input. */
+function emailTaken(email: string): AppError {
+  return new AppError('conflict', `A user with email ${email} already exists`, { field: 'email' });
+}
+
 /**
  * Users repository: the only code that reads or writes the `users` collection. Every write of a
  * user runs in `consistency.exclusive` for that user, so on servers without atomic conditional
@@ -132,9 +137,7 @@ export function usersRepository(connection: Connection, consistency: Consistency
       const email = normalizeEmail(input.email);
       const id = new Types.ObjectId().toString();
       if (!(await logins.claim(email, id, (userId) => findById(userId)))) {
-        throw new AppError('conflict', `A user with email ${email} already exists`, {
-          field: 'email',
-        });
+        throw emailTaken(email);
       }
       try {
         const doc = await Users.create({
@@ -149,9 +152,7 @@ export function usersRepository(connection: Connection, consistency: Consistency
       } catch (error) {
         await logins.release(email, id);
         if (isDuplicateKey(error)) {
-          throw new AppError('conflict', `A user with email ${email} already exists`, {
-            field: 'email',
-          });
+          throw emailTaken(email);
         }
         throw error;
       }
@@ -167,10 +168,7 @@ export function usersRepository(connection: Connection, consistency: Consistency
       if (changes.groupIds !== undefined) set.groupIds = toObjectIds(changes.groupIds);
       const before = set.email === undefined ? null : await findById(id);
       const newEmail = before && before.email !== set.email ? (set.email as string) : null;
-      const taken = () =>
-        new AppError('conflict', `A user with email ${changes.email ?? ''} already exists`, {
-          field: 'email',
-        });
+      const taken = () => emailTaken(changes.email ?? '');
       if (newEmail && !(await logins.claim(newEmail, id, (userId) => findById(userId)))) {
         throw taken();
       }
